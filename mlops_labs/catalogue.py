@@ -1,0 +1,152 @@
+"""The workshop's labs and tasks as data: ids, titles, and the WHERE / WHAT / WHY of each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import UnknownTask
+
+
+@dataclass(frozen=True)
+class Task:
+    """One lab task: its marker sits in ``file`` inside ``function`` (None: at module level)."""
+
+    id: str
+    title: str
+    file: str
+    function: str | None
+    where: str
+    what: str
+    why: str
+    kind: str = "code"  # "code": learners write it; "reading": learners explain it
+
+    @property
+    def tag(self) -> str:
+        """The Gherkin tag and pytest marker that name this task, e.g. ``lab_6_1_4``."""
+        return "lab_" + self.id.replace(".", "_")
+
+    @property
+    def marker(self) -> str:
+        """The comment learners search for."""
+        return f"# TODO: Lab {self.id} - {self.title}"
+
+    @property
+    def lab_id(self) -> str:
+        """The id of the lab this task belongs to."""
+        return self.id.rsplit(".", 1)[0]
+
+
+@dataclass(frozen=True)
+class Lab:
+    """One lab of the workshop and its tasks, in order."""
+
+    id: str
+    title: str
+    module: str
+    tasks: tuple[Task, ...]
+
+    @property
+    def tag(self) -> str:
+        """The Gherkin tag of the whole lab, e.g. ``lab_6_1``."""
+        return "lab_" + self.id.replace(".", "_")
+
+
+LAB_6_1 = Lab(
+    id="6.1",
+    title="S3 artifacts from an EC2/SageMaker trainer",
+    module="model",
+    tasks=(
+        Task(
+            "6.1.1",
+            "Line-by-Line Import Exploration",
+            "model.py",
+            None,
+            "Top of model.py imports",
+            "Inspect joblib, boto3 references",
+            "Understand which libraries enable local vs S3 persistence",
+            kind="reading",
+        ),
+        Task(
+            "6.1.2",
+            "Execution Model Translation",
+            "model.py",
+            "train",
+            "train() function signature and persistence branches",
+            "Compare dat.get_handle() vs manual S3 upload",
+            "Distinguish local dev vs orchestrated SageMaker workflows",
+        ),
+        Task(
+            "6.1.3",
+            "Parameter and Artifact Evolution",
+            "model.py",
+            "_select_features",
+            "_select_features() and artifact naming logic",
+            "Observe feature selection rules and artifact naming conventions",
+            "Understand reproducibility and artifact compatibility",
+        ),
+        Task(
+            "6.1.4",
+            "S3 Data Loading Conversion",
+            "model.py",
+            "_s3_persist",
+            "_s3_persist() function",
+            "Inspect boto3.upload_file usage",
+            "Learn durable storage and IAM/cost implications",
+        ),
+        Task(
+            "6.1.5",
+            "Artifact Persistence and Model Registry Integration",
+            "model.py",
+            "train",
+            "Branch where model_path starts with s3://",
+            "Inspect local temp file -> S3 upload pattern",
+            "Understand registry integration and artifact governance",
+        ),
+        Task(
+            "6.1.6",
+            "Logging and Metrics Evolution",
+            "model.py",
+            "train",
+            "End of train() function",
+            "Inspect LOG.info statements for elapsed time, feature count, artifact path",
+            "Understand structured logging for reproducibility and monitoring",
+        ),
+    ),
+)
+
+LABS: tuple[Lab, ...] = (LAB_6_1,)
+
+
+def all_tasks() -> tuple[Task, ...]:
+    """Every task of every lab, in course order."""
+    return tuple(task for lab in LABS for task in lab.tasks)
+
+
+def task(task_id: str) -> Task:
+    """The task with ``task_id`` (e.g. ``6.1.4``)."""
+    for candidate in all_tasks():
+        if candidate.id == task_id:
+            return candidate
+    raise UnknownTask(f"unknown task '{task_id}': valid tasks are {_ids(all_tasks())}")
+
+
+def select(ids: list[str] | tuple[str, ...]) -> tuple[Task, ...]:
+    """The tasks named by lab ids (``6.1``) or task ids (``6.1.4``); all of them for none."""
+    if not ids:
+        return all_tasks()
+    chosen: list[Task] = []
+    for wanted in ids:
+        text = wanted.strip().removeprefix("lab_").replace("_", ".")
+        lab = next((lab for lab in LABS if lab.id == text), None)
+        found = lab.tasks if lab else tuple(t for t in all_tasks() if t.id == text)
+        if not found:
+            raise UnknownTask(
+                f"unknown lab or task '{wanted}': valid labs are {_ids(LABS)}, "
+                f"valid tasks are {_ids(all_tasks())}"
+            )
+        chosen.extend(t for t in found if t not in chosen)
+    return tuple(chosen)
+
+
+def _ids(items: tuple[Lab, ...] | tuple[Task, ...]) -> str:
+    return ", ".join(item.id for item in items)

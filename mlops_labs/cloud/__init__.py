@@ -1,0 +1,1 @@
+"""Cloud modes: where the official SDKs point (local sandboxes, cassettes, real accounts)."""

@@ -1,0 +1,76 @@
+"""The pytest plugin: the ``--cloud`` switch, task markers, and fixtures for sandboxes and lab code.
+
+Registered through the ``pytest11`` entry point, so it loads in any pytest run of this
+environment: everything here stays inert until a test asks for one of its fixtures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from . import catalogue, workspace
+from .cloud import environment, modes
+from .cloud.aws_sandbox import AwsSandbox
+from .errors import KitError
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("mlops-labs")
+    group.addoption(
+        "--cloud",
+        default=None,
+        help=f"where the SDKs talk: offline (default; env {modes.ENV_VAR})",
+    )
+    group.addoption(
+        "--labs-dir",
+        default=None,
+        help=f"run the scenarios against the lab code in this folder (env {workspace.ENV_VAR})",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    try:
+        config.stash[_MODE] = modes.resolve(config.getoption("--cloud"))
+    except KitError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    for lab in catalogue.LABS:
+        config.addinivalue_line("markers", f"{lab.tag}: Lab {lab.id} - {lab.title}")
+        for task in lab.tasks:
+            config.addinivalue_line("markers", f"{task.tag}: Lab {task.id} - {task.title}")
+    config.addinivalue_line("markers", "bad_input: a scenario about refusing bad input")
+
+
+_MODE = pytest.StashKey[modes.CloudMode]()
+
+
+@pytest.fixture(scope="session")
+def cloud_mode(pytestconfig: pytest.Config) -> modes.CloudMode:
+    """The cloud mode of this run."""
+    return pytestconfig.stash[_MODE]
+
+
+@pytest.fixture(scope="session")
+def aws_sandbox(cloud_mode: modes.CloudMode) -> Iterator[AwsSandbox]:
+    """The offline AWS sandbox for the whole run, with boto3 pointed at it."""
+    import boto3
+
+    with AwsSandbox() as sandbox, environment.applied(sandbox.environment()):
+        # A default session made before the settings above would keep other credentials.
+        boto3.DEFAULT_SESSION = None
+        yield sandbox
+        boto3.DEFAULT_SESSION = None
+
+
+@pytest.fixture
+def aws(aws_sandbox: AwsSandbox) -> AwsSandbox:
+    """An empty AWS account for one test: every bucket, package and metric of earlier tests gone."""
+    aws_sandbox.reset()
+    return aws_sandbox
+
+
+@pytest.fixture(scope="session")
+def lab_code(pytestconfig: pytest.Config) -> workspace.LabCode:
+    """The lab code under test: the reference solution, or a learner's workspace."""
+    return workspace.from_environment(pytestconfig.getoption("--labs-dir"))

@@ -1,0 +1,65 @@
+"""Where the lab code under test comes from: the reference package or a learner's workspace."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+from pathlib import Path
+from types import ModuleType
+
+from .errors import KitError
+
+ENV_VAR = "MLOPS_LABS_WORKSPACE"
+REFERENCE_PACKAGE = "mlops_labs.labs"
+# A workspace is imported under its own name, so it never shadows the reference solution.
+WORKSPACE_PACKAGE = "mlops_labs_workspace"
+
+
+class LabCode:
+    """The lab modules of one source: ``LabCode(None)`` is the reference solution."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self.directory = directory
+        self._package = REFERENCE_PACKAGE if directory is None else _import_workspace(directory)
+
+    def module(self, name: str) -> ModuleType:
+        """The lab module ``name`` (``model``, ``dat`` ...) from this source."""
+        try:
+            return importlib.import_module(f"{self._package}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{self._package}.{name}":
+                raise
+            where = self.directory or "the mlops_labs package"
+            raise KitError(f"no lab module '{name}' in {where}") from None
+
+    def __repr__(self) -> str:
+        return f"LabCode({str(self.directory) if self.directory else 'reference'})"
+
+
+def from_environment(option: str | None = None) -> LabCode:
+    """The lab code named by an option or ``MLOPS_LABS_WORKSPACE``; the reference otherwise."""
+    chosen = option or os.environ.get(ENV_VAR)
+    return LabCode(Path(chosen).resolve() if chosen else None)
+
+
+def _import_workspace(directory: Path) -> str:
+    init = directory / "__init__.py"
+    if not init.is_file():
+        raise KitError(
+            f"{directory} is not a lab workspace (no __init__.py): "
+            "point at the 'labs' folder that 'mlops-labs start' made"
+        )
+    # Forget an earlier import, so edits made since are what runs.
+    for name in [n for n in sys.modules if n.split(".")[0] == WORKSPACE_PACKAGE]:
+        del sys.modules[name]
+    importlib.invalidate_caches()
+    spec = importlib.util.spec_from_file_location(
+        WORKSPACE_PACKAGE, init, submodule_search_locations=[str(directory)]
+    )
+    assert spec is not None and spec.loader is not None
+    package = importlib.util.module_from_spec(spec)
+    sys.modules[WORKSPACE_PACKAGE] = package
+    spec.loader.exec_module(package)
+    return WORKSPACE_PACKAGE
