@@ -54,9 +54,7 @@ def find_regions(source: str, filename: str = "<lab code>") -> list[Region]:
         elif stripped == END:
             if not opened or marker is None:
                 raise SolutionRegionError(f"{filename}:{number}: {END} with no {BEGIN}")
-            regions.append(
-                Region(marker["id"], marker["title"], opened[0], number, opened[1])
-            )
+            regions.append(Region(marker["id"], marker["title"], opened[0], number, opened[1]))
             opened = None
     if opened:
         raise SolutionRegionError(f"{filename}:{opened[0]}: {BEGIN} is never closed")

@@ -259,7 +259,8 @@ def uploaded_under(ctx, prefix: str) -> None:
 def not_local(ctx) -> None:
     earlier_local_runs = {run.artifact.uri for run in ctx.runs}
     leftovers = [
-        path for path in ctx.workdir.parent.rglob("*.joblib")
+        path
+        for path in ctx.workdir.parent.rglob("*.joblib")
         if str(path) not in earlier_local_runs and path != getattr(ctx, "local_model", None)
     ]
     assert leftovers == [], f"model files were written to local disk: {leftovers}"
@@ -412,7 +413,9 @@ def _cloudwatch_values(namespace: str) -> dict[str, tuple[float, str | None]]:
     return values
 
 
-@then(parsers.parse("CloudWatch holds the run's accuracy, roc_auc and f1_score under \"{namespace}\""))
+@then(
+    parsers.parse('CloudWatch holds the run\'s accuracy, roc_auc and f1_score under "{namespace}"')
+)
 def cloudwatch_metrics(ctx, namespace: str) -> None:
     ctx.namespace = namespace
     values = _cloudwatch_values(namespace)

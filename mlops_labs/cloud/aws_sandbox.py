@@ -1,4 +1,4 @@
-"""Offline AWS: moto's server on 127.0.0.1 at a free port, and the settings that point boto3 at it."""
+"""Offline AWS: moto's server on 127.0.0.1 at a free port, and the settings pointing boto3 there."""
 
 from __future__ import annotations
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import os
-from enum import Enum
+from enum import StrEnum
 
 from ..errors import UnknownCloudMode
 
 ENV_VAR = "MLOPS_LABS_CLOUD"
 
 
-class CloudMode(str, Enum):
+class CloudMode(StrEnum):
     """Where the SDKs talk: local sandboxes, recorded cassettes, or real accounts."""
 
     OFFLINE = "offline"
@@ -30,9 +30,7 @@ def resolve(value: str | None = None) -> CloudMode:
     try:
         mode = CloudMode(name)
     except ValueError:
-        raise UnknownCloudMode(
-            f"unknown cloud mode '{chosen}': choose one of {valid}"
-        ) from None
+        raise UnknownCloudMode(f"unknown cloud mode '{chosen}': choose one of {valid}") from None
     if mode not in AVAILABLE:
         raise UnknownCloudMode(
             f"cloud mode '{mode.value}' is not available yet: choose one of {valid}"

@@ -35,12 +35,12 @@ def loopback_only() -> Iterator[None]:
     original_getaddrinfo = socket.getaddrinfo
 
     def _check(sock: socket.socket, address: object) -> None:
-        if sock.family in (socket.AF_INET, socket.AF_INET6) and isinstance(address, tuple):
-            if not is_loopback(address[0]):
-                raise NetworkBlocked(
-                    f"offline run tried to connect to {address[0]}:{address[1]}; "
-                    "offline mode talks only to the sandboxes on 127.0.0.1"
-                )
+        internet = sock.family in (socket.AF_INET, socket.AF_INET6)
+        if internet and isinstance(address, tuple) and not is_loopback(address[0]):
+            raise NetworkBlocked(
+                f"offline run tried to connect to {address[0]}:{address[1]}; "
+                "offline mode talks only to the sandboxes on 127.0.0.1"
+            )
 
     def connect(sock: socket.socket, address: object) -> None:
         _check(sock, address)

@@ -195,7 +195,7 @@ class S3Handle(Handle):
         self._client = client
 
     @property
-    def client(self):  # noqa: ANN201 - boto3 clients are generated classes
+    def client(self):
         """The boto3 S3 client, made on first use."""
         if self._client is None:
             self._client = boto3.client("s3")

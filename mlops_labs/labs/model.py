@@ -220,9 +220,7 @@ def _fit(
     frame: pd.DataFrame, features: FeatureSelection, label: str, params: TrainingParams
 ) -> tuple[Pipeline, dict[str, float]]:
     """Fit the pipeline on a stratified split and score it on the held-out part."""
-    numeric = Pipeline(
-        [("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())]
-    )
+    numeric = Pipeline([("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())])
     categorical = Pipeline(
         [
             ("impute", SimpleImputer(strategy="most_frequent")),
@@ -486,12 +484,20 @@ def _publish_metrics(
         for name, value in metrics.items()
     ]
     data.append(
-        {"MetricName": "training_seconds", "Value": elapsed_s, "Unit": "Seconds",
-         "Dimensions": dimensions}
+        {
+            "MetricName": "training_seconds",
+            "Value": elapsed_s,
+            "Unit": "Seconds",
+            "Dimensions": dimensions,
+        }
     )
     data.append(
-        {"MetricName": "feature_count", "Value": n_features, "Unit": "Count",
-         "Dimensions": dimensions}
+        {
+            "MetricName": "feature_count",
+            "Value": n_features,
+            "Unit": "Count",
+            "Dimensions": dimensions,
+        }
     )
     boto3.client("cloudwatch").put_metric_data(Namespace=namespace, MetricData=data)
 

@@ -1,0 +1,157 @@
+"""Run the scenarios in this process and tell, per task, what passed and where it failed."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from .catalogue import Task
+from .cloud.modes import CloudMode
+
+
+@dataclass
+class ScenarioResult:
+    """One scenario's outcome, with its first failing step and the error's first line."""
+
+    name: str
+    tags: set[str]
+    outcome: str = "passed"
+    failed_step: str | None = None
+    message: str | None = None
+
+
+@dataclass
+class TaskResult:
+    """A task's status: ``passed``, ``failed`` or ``no scenario``, and its scenarios."""
+
+    task: Task
+    scenarios: list[ScenarioResult] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        """Passed only when every scenario of the task passed."""
+        if not self.scenarios:
+            return "no scenario"
+        if all(s.outcome == "passed" for s in self.scenarios):
+            return "passed"
+        return "failed"
+
+    @property
+    def first_failure(self) -> ScenarioResult | None:
+        """The first scenario of the task that did not pass."""
+        return next((s for s in self.scenarios if s.outcome != "passed"), None)
+
+
+class _Collector:
+    """A pytest plugin that keeps each scenario's outcome instead of printing it."""
+
+    def __init__(self) -> None:
+        self.scenarios: dict[str, ScenarioResult] = {}
+        self.errors: list[str] = []
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.errors.append(_first_line(report.longrepr))
+
+    def pytest_itemcollected(self, item: pytest.Item) -> None:
+        tags = {marker.name for marker in item.iter_markers()}
+        self.scenarios[item.nodeid] = ScenarioResult(name=item.name, tags=tags)
+
+    def pytest_bdd_before_scenario(self, request: pytest.FixtureRequest, scenario: object) -> None:
+        result = self.scenarios.get(request.node.nodeid)
+        if result is not None:
+            result.name = scenario.name  # type: ignore[attr-defined]
+
+    def pytest_bdd_step_error(
+        self, request: pytest.FixtureRequest, step: object, exception: Exception
+    ) -> None:
+        self._step_failed(request, step, _exception_line(exception))
+
+    def pytest_bdd_step_func_lookup_error(
+        self, request: pytest.FixtureRequest, step: object, exception: Exception
+    ) -> None:
+        self._step_failed(request, step, "no step definition matches this step")
+
+    def _step_failed(self, request: pytest.FixtureRequest, step: object, message: str) -> None:
+        result = self.scenarios.get(request.node.nodeid)
+        if result is not None and result.failed_step is None:
+            result.failed_step = f"{step.keyword} {step.name}"  # type: ignore[attr-defined]
+            result.message = message
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        result = self.scenarios.get(report.nodeid)
+        if result is None or result.outcome != "passed":
+            return
+        if report.failed:
+            result.outcome = "failed"
+            if result.message is None:
+                result.message = _first_line(report.longrepr)
+            if result.failed_step is None and report.when == "setup":
+                result.failed_step = "(setting up the scenario)"
+        elif report.skipped and report.when != "teardown":
+            result.outcome = "skipped"
+
+
+def _exception_line(exception: BaseException) -> str:
+    lines = [line for line in str(exception).splitlines() if line.strip()]
+    name = type(exception).__name__
+    return f"{name}: {lines[0]}" if lines else name
+
+
+def _first_line(longrepr: object) -> str:
+    crash = getattr(longrepr, "reprcrash", None)
+    text = crash.message if crash is not None else str(longrepr)
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[0] if lines else "failed"
+
+
+class RunError(RuntimeError):
+    """The scenarios could not be collected or run at all."""
+
+
+def run(
+    tasks: tuple[Task, ...],
+    *,
+    project: Path,
+    cloud: CloudMode = CloudMode.OFFLINE,
+    labs_dir: Path | None = None,
+) -> list[TaskResult]:
+    """Run the scenarios tagged with ``tasks`` against ``labs_dir`` (or the reference code)."""
+    collector = _Collector()
+    args = [
+        str(project / "step_defs"),
+        f"--rootdir={project}",
+        "-c",
+        str(project / "pyproject.toml"),
+        "-m",
+        " or ".join(task.tag for task in tasks),
+        f"--cloud={cloud.value}",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+    ]
+    if labs_dir is not None:
+        args.append(f"--labs-dir={labs_dir}")
+    # The board is the report: pytest's own output would only repeat it with tracebacks.
+    with contextlib.redirect_stdout(io.StringIO()) as printed:
+        exit_code = pytest.main(args, plugins=[collector])
+    if collector.errors or exit_code in (
+        pytest.ExitCode.INTERNAL_ERROR,
+        pytest.ExitCode.USAGE_ERROR,
+        pytest.ExitCode.INTERRUPTED,
+    ):
+        detail = collector.errors[0] if collector.errors else _last_line(printed.getvalue())
+        raise RunError(f"the scenarios could not run: {detail}")
+    results = [TaskResult(task) for task in tasks]
+    for result in results:
+        result.scenarios = [s for s in collector.scenarios.values() if result.task.tag in s.tags]
+    return results
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else "pytest stopped without a report"
