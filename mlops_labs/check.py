@@ -10,6 +10,7 @@ from rich.markup import escape
 from . import catalogue, project, scenario_runner
 from .cloud import modes
 from .scenario_runner import TaskResult
+from .workspace import validate
 
 SYMBOLS = {"passed": "[green]✔[/]", "failed": "[red]✘[/]", "no scenario": "[yellow]?[/]"}
 
@@ -22,10 +23,10 @@ def check(
     console: Console | None = None,
 ) -> int:
     """Run the scenarios of ``targets`` (lab or task ids; all when empty); 0 when all pass."""
-    console = console or Console(highlight=False)
+    console = console or Console(highlight=False, soft_wrap=True)
     tasks = catalogue.select(targets)
     mode = modes.resolve(cloud)
-    workspace = Path(labs_dir).resolve() if labs_dir else None
+    workspace = validate(Path(labs_dir)) if labs_dir else None
     results = scenario_runner.run(
         tasks, project=project.find_root(), cloud=mode, labs_dir=workspace
     )
@@ -56,6 +57,7 @@ def render(results: list[TaskResult], console: Console, mode: modes.CloudMode) -
             console.print(f"  [green]Lab {lab.id} complete: every task passes.[/]")
     passed = sum(r.status == "passed" for r in results)
     console.print(
-        f"{len(results)} tasks: {passed} passed, {len(results) - passed} not passing "
+        f"{len(results)} task{'s' * (len(results) != 1)}: {passed} passed, "
+        f"{len(results) - passed} not passing "
         f"(cloud mode: {mode.value})"
     )

@@ -51,16 +51,31 @@ def cloud_mode(pytestconfig: pytest.Config) -> modes.CloudMode:
     return pytestconfig.stash[_MODE]
 
 
+_running_sandboxes: list[AwsSandbox] = []
+
+
 @pytest.fixture(scope="session")
 def aws_sandbox(cloud_mode: modes.CloudMode) -> Iterator[AwsSandbox]:
-    """The offline AWS sandbox for the whole run, with boto3 pointed at it."""
+    """The offline AWS sandbox for the whole run, with boto3 pointed at it.
+
+    A run started from inside another (``mlops-labs check`` in a test, a watch loop) shares
+    the sandbox already running in this process instead of starting a second one.
+    """
     import boto3
 
-    with AwsSandbox() as sandbox, environment.applied(sandbox.environment()):
-        # A default session made before the settings above would keep other credentials.
-        boto3.DEFAULT_SESSION = None
-        yield sandbox
-        boto3.DEFAULT_SESSION = None
+    owner = not _running_sandboxes
+    sandbox = AwsSandbox().start() if owner else _running_sandboxes[-1]
+    _running_sandboxes.append(sandbox)
+    try:
+        with environment.applied(sandbox.environment()):
+            # A default session made before the settings above would keep other credentials.
+            boto3.DEFAULT_SESSION = None
+            yield sandbox
+            boto3.DEFAULT_SESSION = None
+    finally:
+        _running_sandboxes.pop()
+        if owner:
+            sandbox.stop()
 
 
 @pytest.fixture

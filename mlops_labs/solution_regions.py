@@ -7,6 +7,7 @@ the nearest ``# TODO: Lab X.Y.Z - Title`` marker above it in the same file.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .errors import SolutionRegionError
@@ -61,15 +62,24 @@ def find_regions(source: str, filename: str = "<lab code>") -> list[Region]:
     return regions
 
 
-def strip(source: str, filename: str = "<lab code>", only: set[str] | None = None) -> str:
-    """``source`` with each region (of the tasks in ``only``, or all) replaced by a raise."""
+def not_implemented(region: Region) -> str:
+    """The starter's stand-in for a region: a raise that names the task."""
+    return (
+        f'raise NotImplementedError("Lab {region.task_id} - {region.title}: '
+        'your code goes here (the WHAT and WHY above say what it must do)")'
+    )
+
+
+def strip(
+    source: str,
+    filename: str = "<lab code>",
+    only: set[str] | None = None,
+    replacement: Callable[[Region], str] = not_implemented,
+) -> str:
+    """``source`` with each region (of the tasks in ``only``, or all) replaced by one line."""
     lines = source.splitlines(keepends=True)
     for region in reversed(find_regions(source, filename)):
         if only is not None and region.task_id not in only:
             continue
-        stub = (
-            f'{region.indent}raise NotImplementedError("Lab {region.task_id} - {region.title}: '
-            f'your code goes here (the WHAT and WHY above say what it must do)")\n'
-        )
-        lines[region.begin - 1 : region.end] = [stub]
+        lines[region.begin - 1 : region.end] = [f"{region.indent}{replacement(region)}\n"]
     return "".join(lines)

@@ -44,13 +44,21 @@ def from_environment(option: str | None = None) -> LabCode:
     return LabCode(Path(chosen).resolve() if chosen else None)
 
 
-def _import_workspace(directory: Path) -> str:
-    init = directory / "__init__.py"
-    if not init.is_file():
+def validate(directory: Path) -> Path:
+    """``directory`` resolved, if it holds lab code; else a KitError that says what is wrong."""
+    resolved = directory.resolve()
+    if not resolved.is_dir():
+        raise KitError(f"no lab code folder at {directory}: check the path")
+    if not (resolved / "__init__.py").is_file():
         raise KitError(
-            f"{directory} is not a lab workspace (no __init__.py): "
-            "point at the 'labs' folder that 'mlops-labs start' made"
+            f"{directory} is not a lab code folder (it has no __init__.py): "
+            "point at the folder that holds model.py and __init__.py"
         )
+    return resolved
+
+
+def _import_workspace(directory: Path) -> str:
+    init = validate(directory) / "__init__.py"
     # Forget an earlier import, so edits made since are what runs.
     for name in [n for n in sys.modules if n.split(".")[0] == WORKSPACE_PACKAGE]:
         del sys.modules[name]

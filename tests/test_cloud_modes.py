@@ -1,0 +1,40 @@
+"""The cloud mode switch: option over environment over default; the rest refused by name."""
+
+from __future__ import annotations
+
+import pytest
+
+from mlops_labs.cloud import modes
+from mlops_labs.errors import UnknownCloudMode
+
+
+def test_offline_is_the_default(monkeypatch):
+    monkeypatch.delenv(modes.ENV_VAR, raising=False)
+    assert modes.resolve() is modes.CloudMode.OFFLINE
+
+
+def test_the_option_wins_over_the_environment(monkeypatch):
+    monkeypatch.setenv(modes.ENV_VAR, "bogus")
+    assert modes.resolve(" Offline ") is modes.CloudMode.OFFLINE
+
+
+def test_an_unknown_mode_is_refused_naming_the_valid_ones(monkeypatch):
+    monkeypatch.setenv(modes.ENV_VAR, "cloudy")
+    with pytest.raises(
+        UnknownCloudMode, match=r"^unknown cloud mode 'cloudy': choose one of offline$"
+    ):
+        modes.resolve()
+
+
+@pytest.mark.parametrize("mode", ["replay", "live"])
+def test_a_mode_not_built_yet_is_refused_not_faked(mode):
+    with pytest.raises(UnknownCloudMode, match=f"^cloud mode '{mode}' is not available yet"):
+        modes.resolve(mode)
+
+
+def test_pytest_refuses_a_bad_mode_in_one_line(pytester):
+    pytester.makepyfile("def test_nothing():\n    pass\n")
+    result = pytester.runpytest_inprocess("--cloud=replay")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: cloud mode 'replay' is not available yet*offline"])
+    assert "Traceback" not in result.stderr.str()
