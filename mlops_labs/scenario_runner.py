@@ -130,11 +130,6 @@ def run(
         "-m",
         " or ".join(task.tag for task in tasks),
         f"--cloud={cloud.value}",
-        "-p",
-        "no:cacheprovider",
-        # Its end-of-run garbage collection costs a second and reports nothing on the board.
-        "-p",
-        "no:unraisableexception",
         "-q",
     ]
     if labs_dir is not None:

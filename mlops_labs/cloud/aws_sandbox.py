@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import urllib.error
 import urllib.request
 
@@ -21,6 +22,7 @@ class AwsSandbox:
     def __init__(self, region: str = REGION) -> None:
         self.region = region
         self._server = None
+        self._thread: threading.Thread | None = None
         self._endpoint: str | None = None
 
     @property
@@ -34,25 +36,34 @@ class AwsSandbox:
         """Start the server on a free loopback port (idempotent)."""
         if self._server is not None:
             return self
-        from moto.server import ThreadedMotoServer
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+        from werkzeug.serving import make_server
 
         # werkzeug logs every request at INFO; a scenario run should stay quiet.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        app = DomainDispatcherApplication(create_backend_app)
         try:
-            server.start()
+            server = make_server("127.0.0.1", 0, app, threaded=True)
         except OSError as exc:
             raise SandboxError(f"the AWS sandbox could not start on 127.0.0.1: {exc}") from None
-        host, port = server.get_host_and_port()
+        # moto's ThreadedMotoServer polls every 0.5 s, which every stop would wait out.
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
         self._server = server
-        self._endpoint = f"http://{host}:{port}"
+        self._endpoint = f"http://127.0.0.1:{server.server_port}"
         return self
 
     def stop(self) -> None:
-        """Stop the server and forget its state."""
+        """Stop the server, close its socket and forget its address."""
         if self._server is not None:
-            self._server.stop()
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join()
         self._server = None
+        self._thread = None
         self._endpoint = None
 
     def reset(self) -> None:

@@ -1,0 +1,68 @@
+"""Benchmark: the offline Lab 6.1 run against the import time of the SDKs it loads.
+
+Each command runs in a fresh interpreter several times; the median wall time counts.
+Usage: python benchmarks/lab_6_1_offline.py [--repeat N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# What the Lab 6.1 trainer and its scenarios import: the AWS SDK, the data and ML stack.
+SDK_IMPORTS = (
+    "import boto3, joblib, pandas, sklearn.compose, sklearn.impute, sklearn.linear_model, "
+    "sklearn.metrics, sklearn.model_selection, sklearn.pipeline, sklearn.preprocessing"
+)
+
+COMMANDS = {
+    "SDK imports": [sys.executable, "-c", SDK_IMPORTS],
+    "SDK imports + pytest + moto": [
+        sys.executable,
+        "-c",
+        SDK_IMPORTS + ", pytest, pytest_bdd, moto.server",
+    ],
+    "Lab 6.1 scenarios (pytest)": [
+        sys.executable,
+        "-m",
+        "pytest",
+        "step_defs/test_lab_6_1.py",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+    ],
+    "mlops-labs check 6.1": [sys.executable, "-m", "mlops_labs.cli", "check", "6.1"],
+}
+
+
+def median_seconds(command: list[str], repeat: int) -> float:
+    """The median wall time of ``command`` over ``repeat`` runs; a failing run stops it all."""
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+        times.append(time.perf_counter() - started)
+        if done.returncode != 0:
+            sys.exit(f"benchmark command failed: {' '.join(command)}\n{done.stdout}{done.stderr}")
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="runs per command (default 3)")
+    repeat = parser.parse_args().repeat
+    results = {name: median_seconds(command, repeat) for name, command in COMMANDS.items()}
+    base = results["SDK imports"]
+    print(f"median of {repeat} runs each, fresh interpreter per run")
+    for name, seconds in results.items():
+        print(f"{name:<30} {seconds:6.2f} s   {seconds / base:4.2f}x SDK imports")
+
+
+if __name__ == "__main__":
+    main()
