@@ -11,9 +11,9 @@ import urllib.request
 from ..errors import SandboxError
 
 REGION = "us-east-1"
-# Placeholders shaped like real keys, so SDK validation passes; moto accepts any value.
-ACCESS_KEY_ID = "AKIAMLOPSLABSOFFLINE"
-SECRET_ACCESS_KEY = "mlops-labs-offline-secret-key-not-a-real-one"
+# Placeholders, never shaped like real keys: moto accepts any value, scanners flag none.
+ACCESS_KEY_ID = "mlops-labs-offline"
+SECRET_ACCESS_KEY = "mlops-labs-offline-placeholder"
 
 
 class AwsSandbox:
