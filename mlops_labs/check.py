@@ -41,8 +41,8 @@ def render(results: list[TaskResult], console: Console, mode: modes.CloudMode) -
         if not rows:
             continue
         console.print(f"[bold]Lab {lab.id} - {escape(lab.title)}[/]")
+        width = max(len(r.task.title) for r in rows)
         for row in rows:
-            width = max(len(r.task.title) for r in rows)
             console.print(
                 f"  {SYMBOLS[row.status]} {row.task.id}  {escape(row.task.title.ljust(width))}"
                 f"  {row.status}"

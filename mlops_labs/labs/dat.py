@@ -14,6 +14,7 @@ import tempfile
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pandas as pd
@@ -190,12 +191,12 @@ class LocalHandle(Handle):
 class S3Handle(Handle):
     """An object in Amazon S3, reached with boto3 wherever ``AWS_ENDPOINT_URL`` points."""
 
-    def __init__(self, location: Location, client: object | None = None) -> None:
+    def __init__(self, location: Location, client: Any = None) -> None:
         super().__init__(location)
         self._client = client
 
     @property
-    def client(self):
+    def client(self) -> Any:
         """The boto3 S3 client, made on first use."""
         if self._client is None:
             self._client = boto3.client("s3")
@@ -232,10 +233,10 @@ class S3Handle(Handle):
         require_bucket(self.client, self.location.bucket)
 
 
-def require_bucket(client: object, bucket: str) -> None:
+def require_bucket(client: Any, bucket: str) -> None:
     """Raise NotFoundError unless ``bucket`` exists and these credentials can see it."""
     try:
-        client.head_bucket(Bucket=bucket)  # type: ignore[attr-defined]
+        client.head_bucket(Bucket=bucket)
     except ClientError as exc:
         raise s3_error(exc, Location("s3", bucket, "")) from None
     except BotoCoreError as exc:

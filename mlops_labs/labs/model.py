@@ -26,6 +26,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import boto3  # AWS SDK: S3 upload_file, SageMaker model registry, CloudWatch metrics
 import joblib  # local persistence: serialises the fitted pipeline to a file
@@ -136,11 +137,15 @@ def _select_features(
     # WHAT:  the feature selection rules, and an artifact name built from what produced it.
     # WHY:   the same data and parameters must give the same features and the same name, so a
     #        stored artifact can be traced back to its inputs and loaded by a compatible runtime.
-    # Rules: 1 the label is the target, never a feature; 2 identifiers (``id`` / ``*_id``) name
-    # rows, they do not describe them; 3 leakage columns are only known after the outcome;
-    # 4 a constant column carries no information; 5 a column missing in more than
-    # ``max_missing_fraction`` of rows is mostly noise; 6 text with more than ``max_categories``
-    # distinct values would explode one-hot encoding. Numbers stay numeric, text is categorical.
+    # Rules, first match wins: 1 the label is the target, never a feature; 2 identifiers (``id``,
+    # ``*_id``) name rows, they do not describe them; 3 leakage columns (``leakage_columns``) are
+    # only known after the outcome; 4 a constant column carries no information; 5 a column
+    # missing in more than ``max_missing_fraction`` of rows is mostly noise; 6 text with more
+    # than ``max_categories`` distinct values would explode one-hot encoding. Numbers stay
+    # numeric, text is categorical; each dropped column is kept with its reason.
+    # Naming: <model>-<algorithm>-sklearn<major.minor>-<feature count>f-<fingerprint>.joblib,
+    # the fingerprint being 12 hex digits of a SHA-256 over the data's SHA-256, the label, the
+    # features, the parameters and the library version.
     params = params or TrainingParams()
     # BEGIN SOLUTION
     numeric: list[str] = []
@@ -305,16 +310,14 @@ def _sha256_file(path: Path) -> str:
     return hasher.hexdigest()
 
 
-def _remote_sha256(s3: object, location: dat.Location) -> str:
+def _remote_sha256(s3: Any, location: dat.Location) -> str:
     """The hex SHA-256 of the object as S3 stores it."""
-    head = s3.head_object(  # type: ignore[attr-defined]
-        Bucket=location.bucket, Key=location.path, ChecksumMode="ENABLED"
-    )
+    head = s3.head_object(Bucket=location.bucket, Key=location.path, ChecksumMode="ENABLED")
     checksum = head.get("ChecksumSHA256", "")
     if checksum and "-" not in checksum:
         return base64.b64decode(checksum).hex()
     # A multipart upload's checksum is a checksum of part checksums: hash the stored bytes.
-    body = s3.get_object(Bucket=location.bucket, Key=location.path)["Body"]  # type: ignore[attr-defined]
+    body = s3.get_object(Bucket=location.bucket, Key=location.path)["Body"]
     hasher = hashlib.sha256()
     for chunk in iter(lambda: body.read(1 << 20), b""):
         hasher.update(chunk)
@@ -362,7 +365,8 @@ def train(
         # TODO: Lab 6.1.5 - Artifact Persistence and Model Registry Integration
         # WHERE: this branch, taken when model_path starts with s3://.
         # WHAT:  local temp file -> _s3_persist() -> a SageMaker model package (pending manual
-        #        approval) pointing at the uploaded artifact; the temp file is gone after.
+        #        approval) pointing at the uploaded artifact and recording its SHA-256; the temp
+        #        file is gone after, and a failed registration removes the upload.
         # WHY:   the registry is where governance happens (versions, approval, lineage); a
         #        package must never point at a missing file, nor an artifact sit unregistered.
         # BEGIN SOLUTION
@@ -381,8 +385,9 @@ def train(
 
     # TODO: Lab 6.1.6 - Logging and Metrics Evolution
     # WHERE: the end of train().
-    # WHAT:  LOG.info with elapsed time, feature count and artifact path as structured fields,
-    #        and the same numbers as CloudWatch metrics for orchestrated runs.
+    # WHAT:  one LOG.info record, event "training_complete", with elapsed_s, n_features,
+    #        artifact_uri and metrics as structured fields; for orchestrated runs the same
+    #        metrics in CloudWatch, plus training_seconds and feature_count.
     # WHY:   the evolution runs 1) print(f"acc={acc}") -> lost with the instance;
     #        2) mlflow.log_metric("accuracy", acc) -> an experiment server to run;
     #        3) a SageMaker training job scrapes stdout with metric_definitions regexes;
