@@ -1,0 +1,275 @@
+"""Redshift SQL to DuckDB SQL: sqlglot, plus fixes for what it drops or cannot carry.
+
+Physical design (DISTSTYLE, DISTKEY, SORTKEY, ENCODE, BACKUP) is taken out of CREATE TABLE
+before parsing and kept in the catalog; IDENTITY becomes a sequence; VARCHAR(MAX) a VARCHAR;
+CREATE MATERIALIZED VIEW a stored table with its query kept for REFRESH; the current time,
+when the warehouse clock is pinned, a literal.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import sqlglot
+from sqlglot import exp
+
+from .catalog import MaterializedView, TableDesign
+from .errors import UnsupportedFeature
+
+if TYPE_CHECKING:
+    from .engine import Warehouse
+
+T = sqlglot.TokenType
+
+
+@dataclass
+class Plan:
+    """DuckDB SQL for one statement, with set-up to run before it and catalog updates after."""
+
+    sql: str
+    statement: str
+    before: list[str] = field(default_factory=list)
+    after: list[Callable[[], None]] = field(default_factory=list)
+
+
+def extract_design(sql: str) -> tuple[str, TableDesign | None]:
+    """Take Redshift's physical-design clauses out of a CREATE TABLE; other SQL passes as is."""
+    if not re.match(r"\s*CREATE\s+(?:(?:LOCAL\s+)?TEMP(?:ORARY)?\s+)?TABLE\b", sql, re.I):
+        return sql, None
+    tokens = sqlglot.tokenize(sql, read="redshift")
+    words = [t.text.upper() for t in tokens]
+    design = TableDesign(name="")
+    cut: list[tuple[int, int]] = []  # character spans to remove
+    depth = 0
+    column: str | None = None
+    expect_column = False
+    i = 0
+    while i < len(tokens):
+        token, word = tokens[i], words[i]
+        if token.token_type == T.L_PAREN:
+            depth += 1
+            expect_column = depth == 1
+        elif token.token_type == T.R_PAREN:
+            depth -= 1
+        elif token.token_type == T.COMMA and depth == 1:
+            expect_column = True
+        elif depth == 1 and expect_column:
+            column, expect_column = token.text.strip('"').lower(), False
+        if depth == 0 and word == "AS" and design.name:
+            break  # the query of a CTAS: nothing of ours beyond this point
+        if not design.name and token.token_type in (T.VAR, T.IDENTIFIER) and i >= 2:
+            design.name = _qualified_name(tokens, i)
+        end = None
+        if word == "DISTSTYLE" and i + 1 < len(tokens):
+            design.diststyle, end = words[i + 1], i + 1
+        elif word == "DISTKEY":
+            if _paren_list(tokens, i + 1):
+                names, end = _paren_list(tokens, i + 1)
+                design.distkey = names[0]
+            elif depth == 1 and column:
+                design.distkey, end = column, i
+            design.diststyle = "KEY"
+        elif (
+            word in ("COMPOUND", "INTERLEAVED")
+            and i + 1 < len(tokens)
+            and words[i + 1] == "SORTKEY"
+        ):
+            design.sortkey_style = word
+            i += 1
+            continue_from = _sortkey(tokens, words, i, design, depth, column)
+            cut.append((tokens[i - 1].start, tokens[continue_from].end + 1))
+            i = continue_from + 1
+            continue
+        elif word == "SORTKEY":
+            end = _sortkey(tokens, words, i, design, depth, column)
+        elif word == "ENCODE" and i + 1 < len(tokens):
+            if depth == 1 and column:
+                design.encodings[column] = words[i + 1].lower()
+            end = i + 1
+        elif word == "BACKUP" and i + 1 < len(tokens) and depth == 0:
+            design.backup, end = words[i + 1] == "YES", i + 1
+        if end is not None:
+            cut.append((token.start, tokens[end].end + 1))
+            i = end + 1
+            continue
+        i += 1
+    text = sql
+    for start, stop in reversed(cut):
+        text = text[:start] + " " + text[stop:]
+    return text, design
+
+
+def _qualified_name(tokens: list, i: int) -> str:
+    parts = [tokens[i].text.strip('"')]
+    while i + 2 < len(tokens) and tokens[i + 1].token_type == T.DOT:
+        i += 2
+        parts.append(tokens[i].text.strip('"'))
+    return parts[-1].lower()
+
+
+def _paren_list(tokens: list, i: int) -> tuple[list[str], int] | None:
+    """Names in ``( a, b )`` starting at token ``i``, and the index of the closing paren."""
+    if i >= len(tokens) or tokens[i].token_type != T.L_PAREN:
+        return None
+    names: list[str] = []
+    j = i + 1
+    while j < len(tokens) and tokens[j].token_type != T.R_PAREN:
+        if tokens[j].token_type != T.COMMA:
+            names.append(tokens[j].text.strip('"').lower())
+        j += 1
+    return names, j
+
+
+def _sortkey(
+    tokens: list, words: list[str], i: int, design: TableDesign, depth: int, column: str | None
+) -> int:
+    listed = _paren_list(tokens, i + 1)
+    if listed:
+        design.sortkey, end = listed
+        return end
+    if i + 1 < len(words) and words[i + 1] == "AUTO":
+        design.sortkey = []
+        return i + 1
+    if depth == 1 and column:
+        design.sortkey = [column]
+    return i
+
+
+def to_duckdb(
+    tree: exp.Expression, warehouse: Warehouse, design: TableDesign | None = None
+) -> Plan:
+    """The DuckDB plan for one parsed Redshift statement."""
+    tree = _pin_clock(tree, warehouse)
+    statement = _statement_name(tree)
+    plan = Plan(sql="", statement=statement)
+    if isinstance(tree, exp.Create) and _is_materialized(tree):
+        return _materialized_view(tree, warehouse, plan)
+    if isinstance(tree, exp.Create) and tree.kind == "TABLE":
+        _create_table(tree, warehouse, design, plan)
+    elif isinstance(tree, exp.Drop):
+        _drop(tree, warehouse, plan)
+    _check_supported(tree)
+    plan.sql = tree.sql(dialect="duckdb")
+    return plan
+
+
+def _statement_name(tree: exp.Expression) -> str:
+    if isinstance(tree, exp.Query):
+        return "SELECT"
+    if isinstance(tree, exp.Create):
+        kind = "MATERIALIZED VIEW" if _is_materialized(tree) else tree.kind
+        return f"CREATE {kind}"
+    if isinstance(tree, exp.Drop):
+        return f"DROP {'MATERIALIZED VIEW' if tree.args.get('materialized') else tree.kind}"
+    return tree.key.upper()
+
+
+def _is_materialized(tree: exp.Create) -> bool:
+    properties = tree.args.get("properties")
+    return bool(properties and properties.find(exp.MaterializedProperty))
+
+
+def _pin_clock(tree: exp.Expression, warehouse: Warehouse) -> exp.Expression:
+    now = warehouse.now()
+    if now is None:
+        return tree
+    stamp = now.replace(tzinfo=None).isoformat(sep=" ")
+
+    def pin(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.CurrentTimestamp):
+            return exp.cast(exp.Literal.string(stamp), exp.DataType.build("TIMESTAMP"))
+        if isinstance(node, exp.CurrentDate):
+            return exp.cast(exp.Literal.string(stamp[:10]), exp.DataType.build("DATE"))
+        return node
+
+    return tree.transform(pin)
+
+
+def _create_table(
+    tree: exp.Create, warehouse: Warehouse, design: TableDesign | None, plan: Plan
+) -> None:
+    table = tree.find(exp.Table)
+    name = table.name.lower() if table else ""
+    design = design or TableDesign(name=name)
+    design.name = name
+    schema = tree.this if isinstance(tree.this, exp.Schema) else None
+    for column in schema.expressions if schema else []:
+        if not isinstance(column, exp.ColumnDef):
+            continue
+        kind = column.args.get("kind")
+        if (
+            kind is not None
+            and kind.expressions
+            and any(
+                isinstance(p, exp.DataTypeParam) and p.name.upper() == "MAX"
+                for p in kind.expressions
+            )
+        ):
+            kind.set("expressions", [])  # VARCHAR(MAX): DuckDB's VARCHAR has no length limit
+        for constraint in list(column.args.get("constraints") or []):
+            identity = constraint.args.get("kind")
+            if isinstance(identity, exp.GeneratedAsIdentityColumnConstraint):
+                start = int(identity.args["start"].name) if identity.args.get("start") else 1
+                step = int(identity.args["increment"].name) if identity.args.get("increment") else 1
+                sequence = f"{name}_{column.name.lower()}_seq"
+                plan.before.append(
+                    f'CREATE SEQUENCE IF NOT EXISTS "{sequence}" START {start} INCREMENT {step}'
+                )
+                constraint.set(
+                    "kind",
+                    exp.DefaultColumnConstraint(
+                        this=exp.func("nextval", exp.Literal.string(sequence))
+                    ),
+                )
+                design.identity[column.name.lower()] = (start, step)
+
+    def remember() -> None:
+        warehouse.catalog.tables[name] = design
+
+    plan.after.append(remember)
+
+
+def _materialized_view(tree: exp.Create, warehouse: Warehouse, plan: Plan) -> Plan:
+    name = tree.this.name.lower()
+    query = tree.expression
+    auto = tree.find(exp.AutoRefreshProperty)
+    duckdb_query = query.sql(dialect="duckdb")
+    exists = "IF NOT EXISTS " if tree.args.get("exists") else ""
+    plan.sql = f'CREATE TABLE {exists}"{name}" AS {duckdb_query}'
+
+    def remember() -> None:
+        warehouse.catalog.materialized_views[name] = MaterializedView(
+            name=name,
+            query=query.sql(dialect="redshift"),
+            duckdb_query=duckdb_query,
+            auto_refresh=bool(auto and auto.name.upper() == "YES"),
+            refreshed_at=warehouse.now(),
+        )
+
+    plan.after.append(remember)
+    return plan
+
+
+def _drop(tree: exp.Drop, warehouse: Warehouse, plan: Plan) -> None:
+    names = [table.name.lower() for table in tree.find_all(exp.Table)]
+    if tree.args.get("materialized"):
+        tree.set("materialized", False)
+        tree.set("kind", "TABLE")
+
+    def forget() -> None:
+        for name in names:
+            warehouse.catalog.forget(name)
+
+    plan.after.append(forget)
+
+
+def _check_supported(tree: exp.Expression) -> None:
+    for data_type in tree.find_all(exp.DataType):
+        if data_type.this in (exp.DataType.Type.SUPER,):
+            raise UnsupportedFeature(
+                "the embedded warehouse has no SUPER type: store the JSON as VARCHAR",
+                code="0A000",
+            )

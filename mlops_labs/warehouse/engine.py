@@ -1,0 +1,284 @@
+"""The warehouse: one DuckDB database that takes Redshift SQL, statement by statement."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import duckdb
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError, TokenError
+
+from . import dialect
+from .catalog import Catalog
+from .errors import SqlSyntaxError, UndefinedObject, UnsupportedFeature, WarehouseError
+
+# DuckDB's type names as Redshift reports them (pg_type names, as the Data API shows them).
+_REDSHIFT_TYPES = {
+    "BIGINT": "int8",
+    "INTEGER": "int4",
+    "SMALLINT": "int2",
+    "TINYINT": "int2",
+    "HUGEINT": "numeric",
+    "DOUBLE": "float8",
+    "FLOAT": "float4",
+    "BOOLEAN": "bool",
+    "VARCHAR": "varchar",
+    "DATE": "date",
+    "TIMESTAMP": "timestamp",
+    "TIMESTAMP WITH TIME ZONE": "timestamptz",
+    "TIME": "time",
+    "BLOB": "varbyte",
+}
+
+
+def redshift_type(duckdb_type: str) -> str:
+    """The Redshift type name for a DuckDB column type."""
+    text = str(duckdb_type).upper()
+    if text.startswith("DECIMAL"):
+        return "numeric"
+    return _REDSHIFT_TYPES.get(text, text.lower())
+
+
+@dataclass(frozen=True)
+class Column:
+    """A result column: its name and Redshift type name (``int8``, ``varchar`` ...)."""
+
+    name: str
+    type_name: str
+
+
+@dataclass
+class Result:
+    """What one statement gave: columns and rows for a query, a row count for the rest."""
+
+    statement: str
+    columns: list[Column] = field(default_factory=list)
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    rowcount: int = -1
+
+    @property
+    def has_result_set(self) -> bool:
+        """Whether the statement returns rows (a query) rather than only a count."""
+        return bool(self.columns)
+
+
+@dataclass
+class Usage:
+    """What the warehouse has done since it started: the numbers a cost checklist quotes."""
+
+    statements: int = 0
+    rows_returned: int = 0
+    bytes_scanned: int = 0
+    rows_loaded: int = 0
+    bytes_loaded: int = 0
+    rows_unloaded: int = 0
+    bytes_unloaded: int = 0
+    files_unloaded: int = 0
+
+
+Clock = Callable[[], datetime]
+
+
+class Warehouse:
+    """Redshift SQL on an in-process DuckDB; safe to share between threads (one at a time)."""
+
+    def __init__(
+        self,
+        *,
+        clock: datetime | Clock | None = None,
+        slices: int = 2,
+        s3_client: Callable[[], Any] | None = None,
+    ) -> None:
+        self._db = duckdb.connect(":memory:")
+        self._lock = threading.RLock()
+        self.catalog = Catalog()
+        self.usage = Usage()
+        self.slices = slices
+        self._clock = clock
+        self._s3_client = s3_client
+
+    # The clock: GETDATE(), SYSDATE and CURRENT_TIMESTAMP answer from it when it is pinned.
+    def now(self) -> datetime | None:
+        """The pinned time, or None when the warehouse follows the real clock."""
+        if self._clock is None:
+            return None
+        return self._clock() if callable(self._clock) else self._clock
+
+    def s3(self) -> Any:
+        """The boto3 S3 client COPY and UNLOAD use (made on first use)."""
+        if self._s3_client is None:
+            import boto3
+
+            return boto3.client("s3")
+        return self._s3_client()
+
+    def execute(
+        self, sql: str, parameters: Sequence[Any] | Mapping[str, Any] | None = None
+    ) -> Result:
+        """Run one statement; ``parameters`` bind ``%s`` / ``:name`` / ``%(name)s`` placeholders."""
+        statements = split(sql)
+        if len(statements) != 1:
+            raise WarehouseError(
+                f"expected one SQL statement, got {len(statements)}: use run_script for several",
+                code="42601",
+            )
+        return self._run(statements[0], parameters)
+
+    def run_script(self, sql: str) -> list[Result]:
+        """Run every statement of ``sql`` in order; stop at the first error."""
+        return [self._run(statement, None) for statement in split(sql)]
+
+    def query(
+        self, sql: str, parameters: Sequence[Any] | Mapping[str, Any] | None = None
+    ) -> list[tuple]:
+        """The rows of one query."""
+        return self.execute(sql, parameters).rows
+
+    def close(self) -> None:
+        """Release the database."""
+        self._db.close()
+
+    def _run(self, sql: str, parameters: Sequence[Any] | Mapping[str, Any] | None) -> Result:
+        with self._lock:
+            self.usage.statements += 1
+            keyword = first_keywords(sql)
+            if keyword.startswith("COPY"):
+                from .copy_unload import run_copy
+
+                return run_copy(self, sql)
+            if keyword.startswith("UNLOAD"):
+                from .copy_unload import run_unload
+
+                return run_unload(self, sql)
+            if keyword.startswith("REFRESH MATERIALIZED VIEW"):
+                return self._refresh(sql)
+            text, design = dialect.extract_design(sql)
+            plan = dialect.to_duckdb(parse(text), self, design)
+            for setup in plan.before:
+                self._db.execute(setup)
+            result = self._execute_duckdb(plan.sql, parameters, plan.statement)
+            for follow_up in plan.after:
+                follow_up()
+            return result
+
+    def _execute_duckdb(
+        self,
+        sql: str,
+        parameters: Sequence[Any] | Mapping[str, Any] | None,
+        statement: str,
+    ) -> Result:
+        try:
+            cursor = self._db.execute(sql, _duckdb_parameters(parameters))
+        except duckdb.Error as exc:
+            raise translate_error(exc, sql) from None
+        if cursor.description is None or statement not in ("SELECT", "WITH", "SHOW", "VALUES"):
+            rows = cursor.fetchall() if cursor.description else []
+            count = rows[0][0] if rows and len(rows[0]) == 1 and isinstance(rows[0][0], int) else -1
+            return Result(statement=statement, rowcount=count)
+        rows = cursor.fetchall()
+        columns = [Column(d[0], redshift_type(d[1])) for d in cursor.description]
+        self.usage.rows_returned += len(rows)
+        return Result(statement=statement, columns=columns, rows=rows, rowcount=len(rows))
+
+    def _refresh(self, sql: str) -> Result:
+        match = re.match(r"\s*REFRESH\s+MATERIALIZED\s+VIEW\s+(\S+?)\s*;?\s*$", sql, re.I)
+        if not match:
+            raise SqlSyntaxError(f"syntax error in REFRESH MATERIALIZED VIEW: {sql.strip()}")
+        name = match.group(1).strip('"').lower()
+        view = self.catalog.materialized_views.get(name)
+        if view is None:
+            raise UndefinedObject(f'materialized view "{name}" does not exist', code="42P01")
+        self._db.execute(f'DELETE FROM "{name}"')
+        self._db.execute(f'INSERT INTO "{name}" {view.duckdb_query}')
+        view.refreshed_at = self.now()
+        return Result(statement="REFRESH MATERIALIZED VIEW", rowcount=0)
+
+    def duckdb(self) -> duckdb.DuckDBPyConnection:
+        """The DuckDB connection underneath, for the warehouse's own modules."""
+        return self._db
+
+
+def _duckdb_parameters(
+    parameters: Sequence[Any] | Mapping[str, Any] | None,
+) -> Sequence[Any] | Mapping[str, Any] | None:
+    if parameters is None:
+        return None
+    if isinstance(parameters, Mapping):
+        return dict(parameters)
+    return list(parameters)
+
+
+def split(sql: str) -> list[str]:
+    """The statements of ``sql`` (semicolons inside strings and comments do not split)."""
+    try:
+        tokens = sqlglot.tokenize(sql, read="redshift")
+    except TokenError as exc:
+        raise SqlSyntaxError(f"syntax error: {exc}", code="42601") from None
+    statements: list[str] = []
+    start = 0
+    for token in tokens:
+        if token.token_type == sqlglot.TokenType.SEMICOLON:
+            statements.append(sql[start : token.start])
+            start = token.end + 1
+    statements.append(sql[start:])
+    return [s.strip() for s in statements if s.strip()]
+
+
+def first_keywords(sql: str) -> str:
+    """The statement's leading words, upper-cased and single-spaced (``REFRESH MATERIALIZED``)."""
+    return " ".join(re.findall(r"[A-Za-z_]+", sql[:80])[:3]).upper()
+
+
+def parse(sql: str) -> exp.Expression:
+    """Parse one Redshift statement, naming the position of a syntax error."""
+    try:
+        tree = sqlglot.parse_one(sql, read="redshift")
+    except ParseError as exc:
+        detail = exc.errors[0] if exc.errors else {}
+        position = _offset(sql, detail.get("line"), detail.get("col"))
+        near = (detail.get("highlight") or "").strip()
+        where = f' at or near "{near}"' if near else ""
+        raise SqlSyntaxError(
+            f"syntax error{where} (position {position})" if position else f"syntax error{where}",
+            code="42601",
+            position=position,
+        ) from None
+    except TokenError as exc:
+        raise SqlSyntaxError(f"syntax error: {exc}", code="42601") from None
+    if isinstance(tree, exp.Command):
+        raise UnsupportedFeature(
+            f"the embedded warehouse does not run this statement: {sql.strip()[:60]}",
+            code="0A000",
+        )
+    return tree
+
+
+def _offset(sql: str, line: int | None, col: int | None) -> int | None:
+    if not line or col is None:
+        return None
+    lines = sql.splitlines(keepends=True)
+    return sum(len(text) for text in lines[: line - 1]) + col
+
+
+def translate_error(exc: duckdb.Error, sql: str) -> WarehouseError:
+    """DuckDB's error as Redshift would word it, where the two differ."""
+    message = str(exc).splitlines()[0]
+    missing_table = re.search(r"Table with name (\S+) does not exist", message)
+    if missing_table:
+        return UndefinedObject(f'relation "{missing_table.group(1)}" does not exist', code="42P01")
+    missing_column = re.search(r'Referenced column "([^"]+)" not found', message)
+    if missing_column:
+        return UndefinedObject(f'column "{missing_column.group(1)}" does not exist', code="42703")
+    if isinstance(exc, duckdb.ParserException):
+        return SqlSyntaxError(message, code="42601")
+    if isinstance(exc, duckdb.CatalogException):
+        return UndefinedObject(message, code="42P01")
+    if isinstance(exc, duckdb.ConstraintException):
+        return WarehouseError(message, code="23505")
+    return WarehouseError(message)
