@@ -264,8 +264,14 @@ def run_copy(warehouse: Warehouse, sql: str) -> Result:
     except BaseException:
         db.execute("ROLLBACK")
         raise
-    warehouse.usage.rows_loaded += loaded
-    warehouse.usage.bytes_loaded += loaded_bytes
+    warehouse.system.record_load(
+        warehouse.query_id,
+        table_name=table,
+        data_source=source,
+        loaded_rows=loaded,
+        loaded_bytes=loaded_bytes,
+        file_count=len(files),
+    )
     return Result(statement="COPY", rowcount=loaded)
 
 
@@ -389,9 +395,15 @@ def run_unload(warehouse: Warehouse, sql: str) -> Result:
         for key in written:
             s3.delete_object(Bucket=bucket, Key=key)
         raise
-    warehouse.usage.rows_unloaded += len(result.rows)
-    warehouse.usage.bytes_unloaded += sum(len(data) for _, data, _ in files)
-    warehouse.usage.files_unloaded += len(files)
+    unloaded_bytes = sum(len(data) for _, data, _ in files)
+    warehouse.system.record_unload(
+        warehouse.query_id,
+        unloaded_location=destination,
+        file_format=options.format.lower(),
+        unloaded_rows=len(result.rows),
+        unloaded_bytes=unloaded_bytes,
+        unloaded_files_count=len(files),
+    )
     return Result(statement="UNLOAD", rowcount=len(result.rows))
 
 

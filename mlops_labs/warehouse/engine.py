@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import duckdb
@@ -17,6 +18,7 @@ from sqlglot.errors import ParseError, TokenError
 from . import dialect
 from .catalog import Catalog
 from .errors import SqlSyntaxError, UndefinedObject, UnsupportedFeature, WarehouseError
+from .system_views import SystemViews
 
 # DuckDB's type names as Redshift reports them (pg_type names, as the Data API shows them).
 _REDSHIFT_TYPES = {
@@ -68,20 +70,6 @@ class Result:
         return bool(self.columns)
 
 
-@dataclass
-class Usage:
-    """What the warehouse has done since it started: the numbers a cost checklist quotes."""
-
-    statements: int = 0
-    rows_returned: int = 0
-    bytes_scanned: int = 0
-    rows_loaded: int = 0
-    bytes_loaded: int = 0
-    rows_unloaded: int = 0
-    bytes_unloaded: int = 0
-    files_unloaded: int = 0
-
-
 Clock = Callable[[], datetime]
 
 
@@ -98,7 +86,13 @@ class Warehouse:
         self._db = duckdb.connect(":memory:")
         self._lock = threading.RLock()
         self.catalog = Catalog()
-        self.usage = Usage()
+        self.system = SystemViews(self._db)
+        # The id of the statement that ran last, as Redshift's PG_LAST_QUERY_ID() reports it.
+        self._db.execute(
+            "CREATE MACRO pg_last_query_id() AS (SELECT coalesce(max(query_id), -1) "
+            "FROM sys_query_history)"
+        )
+        self.query_id = 0
         self.slices = slices
         self._clock = clock
         self._s3_client = s3_client
@@ -146,26 +140,60 @@ class Warehouse:
 
     def _run(self, sql: str, parameters: Sequence[Any] | Mapping[str, Any] | None) -> Result:
         with self._lock:
-            self.usage.statements += 1
-            keyword = first_keywords(sql)
-            if keyword.startswith("COPY"):
-                from .copy_unload import run_copy
+            outer, self.query_id = self.query_id, self.system.new_query_id()
+            started, clock = self.now() or datetime.now(), time.perf_counter()
+            try:
+                result, tree = self._dispatch(sql, parameters)
+            except WarehouseError as exc:
+                self._record(sql, started, clock, None, str(exc))
+                raise
+            else:
+                self._record(sql, started, clock, result, None)
+                if tree is not None and result.statement in ("SELECT", "CREATE TABLE", "INSERT"):
+                    self.system.record_scans(self.query_id, tree)
+                return result
+            finally:
+                self.query_id = outer
 
-                return run_copy(self, sql)
-            if keyword.startswith("UNLOAD"):
-                from .copy_unload import run_unload
+    def _record(
+        self, sql: str, started: datetime, clock: float, result: Result | None, error: str | None
+    ) -> None:
+        elapsed = time.perf_counter() - clock
+        ended = started + timedelta(seconds=elapsed)
+        self.system.record_query(
+            self.query_id,
+            query_type=(result.statement if result else first_keywords(sql)).split(" ")[0],
+            text=sql,
+            started=started,
+            ended=ended,
+            elapsed_us=int(elapsed * 1e6),
+            returned_rows=len(result.rows) if result else 0,
+            error=error,
+        )
 
-                return run_unload(self, sql)
-            if keyword.startswith("REFRESH MATERIALIZED VIEW"):
-                return self._refresh(sql)
-            text, design = dialect.extract_design(sql)
-            plan = dialect.to_duckdb(parse(text), self, design)
-            for setup in plan.before:
-                self._db.execute(setup)
-            result = self._execute_duckdb(plan.sql, parameters, plan.statement)
-            for follow_up in plan.after:
-                follow_up()
-            return result
+    def _dispatch(
+        self, sql: str, parameters: Sequence[Any] | Mapping[str, Any] | None
+    ) -> tuple[Result, exp.Expression | None]:
+        keyword = first_keywords(sql)
+        if keyword.startswith("COPY"):
+            from .copy_unload import run_copy
+
+            return run_copy(self, sql), None
+        if keyword.startswith("UNLOAD"):
+            from .copy_unload import run_unload
+
+            return run_unload(self, sql), None
+        if keyword.startswith("REFRESH MATERIALIZED VIEW"):
+            return self._refresh(sql), None
+        text, design = dialect.extract_design(sql)
+        tree = parse(text)
+        plan = dialect.to_duckdb(tree, self, design)
+        for setup in plan.before:
+            self._db.execute(setup)
+        result = self._execute_duckdb(plan.sql, parameters, plan.statement)
+        for follow_up in plan.after:
+            follow_up()
+        return result, tree
 
     def _execute_duckdb(
         self,
@@ -183,7 +211,6 @@ class Warehouse:
             return Result(statement=statement, rowcount=count)
         rows = cursor.fetchall()
         columns = [Column(d[0], redshift_type(d[1])) for d in cursor.description]
-        self.usage.rows_returned += len(rows)
         return Result(statement=statement, columns=columns, rows=rows, rowcount=len(rows))
 
     def _refresh(self, sql: str) -> Result:

@@ -1,0 +1,145 @@
+"""Redshift's SYS monitoring views, kept by the warehouse so monitoring code runs unchanged.
+
+``sys_query_history``, ``sys_query_detail`` (scan steps), ``sys_load_history`` and
+``sys_unload_history`` carry a subset of the real views' columns, with the same names. Bytes
+scanned follow Redshift's columnar rule: only the columns a query references are read.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlglot import exp
+
+SCHEMA = """
+CREATE TABLE sys_query_history (
+    query_id BIGINT, query_type VARCHAR, status VARCHAR, start_time TIMESTAMP,
+    end_time TIMESTAMP, elapsed_time BIGINT, returned_rows BIGINT, query_text VARCHAR,
+    error_message VARCHAR);
+CREATE TABLE sys_query_detail (
+    query_id BIGINT, step_name VARCHAR, table_name VARCHAR, input_rows BIGINT,
+    input_bytes BIGINT);
+CREATE TABLE sys_load_history (
+    query_id BIGINT, table_name VARCHAR, data_source VARCHAR, loaded_rows BIGINT,
+    loaded_bytes BIGINT, file_count BIGINT);
+CREATE TABLE sys_unload_history (
+    query_id BIGINT, unloaded_location VARCHAR, file_format VARCHAR, unloaded_rows BIGINT,
+    unloaded_bytes BIGINT, unloaded_files_count BIGINT);
+"""
+NAMES = ("sys_query_history", "sys_query_detail", "sys_load_history", "sys_unload_history")
+
+# Bytes per value of fixed-width types, as Redshift stores them uncompressed.
+_WIDTHS = {
+    "BIGINT": 8, "DOUBLE": 8, "TIMESTAMP": 8, "TIMESTAMP WITH TIME ZONE": 8, "INTEGER": 4,
+    "FLOAT": 4, "DATE": 4, "SMALLINT": 2, "TINYINT": 2, "BOOLEAN": 1, "HUGEINT": 16,
+}  # fmt: skip
+
+
+class SystemViews:
+    """The SYS views of one warehouse database."""
+
+    def __init__(self, db: Any) -> None:
+        self._db = db
+        self._next_id = 1
+        db.execute(SCHEMA)
+
+    def new_query_id(self) -> int:
+        """A fresh query id, as PG_LAST_QUERY_ID() would report."""
+        query_id = self._next_id
+        self._next_id += 1
+        return query_id
+
+    def record_query(
+        self,
+        query_id: int,
+        *,
+        query_type: str,
+        text: str,
+        started: datetime,
+        ended: datetime,
+        elapsed_us: int,
+        returned_rows: int,
+        error: str | None = None,
+    ) -> None:
+        """One row of sys_query_history."""
+        self._db.execute(
+            "INSERT INTO sys_query_history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                query_id, query_type, "failed" if error else "success", started, ended,
+                elapsed_us, returned_rows, text[:4000], error,
+            ],
+        )  # fmt: skip
+
+    def record_scans(self, query_id: int, tree: exp.Expression) -> None:
+        """One sys_query_detail scan row per base table the query reads."""
+        for table, rows, size in self._scans(tree):
+            self._db.execute(
+                "INSERT INTO sys_query_detail VALUES (?, 'scan', ?, ?, ?)",
+                [query_id, table, rows, size],
+            )
+
+    def record_load(self, query_id: int, **row: Any) -> None:
+        """One row of sys_load_history."""
+        self._insert("sys_load_history", {"query_id": query_id, **row})
+
+    def record_unload(self, query_id: int, **row: Any) -> None:
+        """One row of sys_unload_history."""
+        self._insert("sys_unload_history", {"query_id": query_id, **row})
+
+    def _insert(self, view: str, row: dict[str, Any]) -> None:
+        columns = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        self._db.execute(f"INSERT INTO {view} ({columns}) VALUES ({marks})", list(row.values()))
+
+    def _scans(self, tree: exp.Expression) -> list[tuple[str, int, int]]:
+        if not isinstance(tree, exp.Query):
+            tree = tree.expression if isinstance(tree.expression, exp.Query) else None
+        if tree is None:
+            return []
+        ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
+        tables = {
+            t.name.lower()
+            for t in tree.find_all(exp.Table)
+            if t.name and t.name.lower() not in ctes and t.name.lower() not in NAMES
+        }
+        # count(*) reads no column; a projected * (or t.*) reads them all.
+        everything = any(
+            isinstance(star.parent, exp.Select | exp.Column) for star in tree.find_all(exp.Star)
+        )
+        referenced = {c.name.lower() for c in tree.find_all(exp.Column)}
+        scans = []
+        for table in sorted(tables):
+            described = self._describe(table)
+            if not described:
+                continue
+            columns = {n: t for n, t in described.items() if everything or n.lower() in referenced}
+            rows = self._db.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+            scans.append((table, rows, self._bytes(table, columns, rows)))
+        return scans
+
+    def _describe(self, table: str) -> dict[str, str]:
+        found = self._db.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE lower(table_name) = ? ORDER BY ordinal_position",
+            [table],
+        ).fetchall()
+        return dict(found)
+
+    def _bytes(self, table: str, columns: dict[str, str], rows: int) -> int:
+        size = 0
+        variable = []
+        for name, data_type in columns.items():
+            width = _WIDTHS.get(data_type.upper())
+            if width is None and data_type.upper().startswith("DECIMAL"):
+                width = 8
+            if width is None:
+                variable.append(name)
+            else:
+                size += width * rows
+        if variable:
+            total = " + ".join(
+                f'coalesce(sum(strlen(CAST("{n}" AS VARCHAR))), 0)' for n in variable
+            )
+            size += int(self._db.execute(f'SELECT {total} FROM "{table}"').fetchone()[0])
+        return size
