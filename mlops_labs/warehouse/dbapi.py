@@ -13,7 +13,7 @@ threadsafety = 1
 paramstyle = "format"  # %s, as redshift_connector's default
 
 
-class Warning(Exception):  # noqa: A001 - the name PEP 249 requires
+class Warning(Exception):  # the name PEP 249 requires, shadowing the builtin
     """PEP 249 Warning."""
 
 
