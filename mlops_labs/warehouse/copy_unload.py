@@ -268,9 +268,10 @@ def run_copy(warehouse: Warehouse, sql: str) -> Result:
         warehouse.query_id,
         table_name=table,
         data_source=source,
+        file_format=options.format.lower(),
         loaded_rows=loaded,
         loaded_bytes=loaded_bytes,
-        file_count=len(files),
+        source_file_count=len(files),
     )
     return Result(statement="COPY", rowcount=loaded)
 
@@ -401,8 +402,8 @@ def run_unload(warehouse: Warehouse, sql: str) -> Result:
         unloaded_location=destination,
         file_format=options.format.lower(),
         unloaded_rows=len(result.rows),
-        unloaded_bytes=unloaded_bytes,
         unloaded_files_count=len(files),
+        unloaded_files_size=unloaded_bytes,
     )
     return Result(statement="UNLOAD", rowcount=len(result.rows))
 

@@ -21,11 +21,13 @@ CREATE TABLE sys_query_detail (
     query_id BIGINT, step_name VARCHAR, table_name VARCHAR, input_rows BIGINT,
     input_bytes BIGINT);
 CREATE TABLE sys_load_history (
-    query_id BIGINT, table_name VARCHAR, data_source VARCHAR, loaded_rows BIGINT,
-    loaded_bytes BIGINT, file_count BIGINT);
+    query_id BIGINT, status VARCHAR DEFAULT 'completed', table_name VARCHAR,
+    data_source VARCHAR, file_format VARCHAR, loaded_rows BIGINT, loaded_bytes BIGINT,
+    source_file_count BIGINT);
 CREATE TABLE sys_unload_history (
-    query_id BIGINT, unloaded_location VARCHAR, file_format VARCHAR, unloaded_rows BIGINT,
-    unloaded_bytes BIGINT, unloaded_files_count BIGINT);
+    query_id BIGINT, status VARCHAR DEFAULT 'completed', unloaded_location VARCHAR,
+    file_format VARCHAR, unloaded_rows BIGINT, unloaded_files_count BIGINT,
+    unloaded_files_size BIGINT);
 """
 NAMES = ("sys_query_history", "sys_query_detail", "sys_load_history", "sys_unload_history")
 
