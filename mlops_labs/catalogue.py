@@ -114,7 +114,69 @@ LAB_6_1 = Lab(
     ),
 )
 
-LABS: tuple[Lab, ...] = (LAB_6_1,)
+LAB_6_2 = Lab(
+    id="6.2",
+    title="Redshift in an ML pipeline",
+    module="ingest_model",
+    tasks=(
+        Task(
+            "6.2.1",
+            "Data Access Pattern Conversion",
+            "ingest_model.py",
+            "_read_from_redshift",
+            "_read_from_redshift() function",
+            "Inspect select_sql_from_dict or pd.read_sql usage",
+            "Understand Redshift -> DataFrame conversion patterns",
+        ),
+        Task(
+            "6.2.2",
+            "ETL Task Mapping",
+            "ingest_model.py",
+            "prepare_redshift_training",
+            "prepare_redshift_training() function",
+            "Inspect ingest_obj methods and SQL transformations",
+            "Map SQL queries to ETL tasks",
+        ),
+        Task(
+            "6.2.3",
+            "Orchestration and Dependency Mapping",
+            "ingest_model.py",
+            "orchestration_hint_tasks",
+            "orchestration_hint_tasks() function",
+            "Inspect documented task list (extract, transform, stage, train, register)",
+            "Understand DAG dependencies and orchestration",
+        ),
+        Task(
+            "6.2.4",
+            "Data Movement and Performance Considerations",
+            "ingest_model.py",
+            "stage_table_to_s3",
+            "stage_table_to_s3() and quick_sample_pipeline() functions",
+            "Inspect UNLOAD vs client-side upload patterns",
+            "Learn efficiency vs cost trade-offs",
+        ),
+        Task(
+            "6.2.5",
+            "Model Training Integration",
+            "ingest_model.py",
+            "prepare_redshift_training",
+            "Return of prepare_redshift_training()",
+            "Inspect (df, s3_uri) outputs",
+            "Understand training consumption patterns (in-memory vs staged artifacts)",
+        ),
+        Task(
+            "6.2.6",
+            "Monitoring and Cost Trade-offs",
+            "ingest_model.py",
+            "teaching_checklist",
+            "teaching_checklist() function",
+            "Inspect listed monitoring signals and cost drivers",
+            "Understand observability and economics of Redshift pipelines",
+        ),
+    ),
+)
+
+LABS: tuple[Lab, ...] = (LAB_6_1, LAB_6_2)
 
 
 def all_tasks() -> tuple[Task, ...]:

@@ -7,6 +7,8 @@ environment: everything here stays inert until a test asks for one of its fixtur
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -14,6 +16,14 @@ from . import catalogue, workspace
 from .cloud import environment, modes
 from .cloud.aws_sandbox import AwsSandbox
 from .errors import KitError
+
+if TYPE_CHECKING:
+    import sqlalchemy
+
+    from .warehouse.engine import Warehouse
+
+# The morning after the sample activity window: every GETDATE() in a scenario answers this.
+WAREHOUSE_CLOCK = datetime(2026, 1, 29, 6, 0)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -89,3 +99,23 @@ def aws(aws_sandbox: AwsSandbox) -> AwsSandbox:
 def lab_code(pytestconfig: pytest.Config) -> workspace.LabCode:
     """The lab code under test: the reference solution, or a learner's workspace."""
     return workspace.from_environment(pytestconfig.getoption("--labs-dir"))
+
+
+@pytest.fixture
+def warehouse(aws: AwsSandbox) -> Iterator[Warehouse]:
+    """A fresh embedded Redshift warehouse, clock pinned, COPY and UNLOAD through the S3 sandbox."""
+    from .warehouse.engine import Warehouse
+
+    database = Warehouse(clock=WAREHOUSE_CLOCK)
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def redshift_engine(warehouse: Warehouse) -> Iterator[sqlalchemy.Engine]:
+    """A SQLAlchemy engine on the scenario's warehouse, as lab code receives one."""
+    from .warehouse.sqlalchemy_dialect import create_engine
+
+    engine = create_engine(warehouse)
+    yield engine
+    engine.dispose()

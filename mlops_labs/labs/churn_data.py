@@ -64,3 +64,22 @@ def make_customers(n_rows: int = 600, seed: int = 7) -> pd.DataFrame:
             LABEL: churned,
         }
     )
+
+
+def make_activity(customers: pd.DataFrame, days: int = 28, seed: int = 7) -> pd.DataFrame:
+    """Daily usage events of ``customers`` over ``days`` days from 2026-01-01; churners fade."""
+    rng = np.random.default_rng(seed + 1)
+    churned = customers[LABEL].to_numpy().astype(bool)
+    # Customers about to leave use the service less, and less as the month goes on.
+    chance = np.where(churned[:, None], np.linspace(0.7, 0.25, days)[None, :], 0.75)
+    row, day = np.nonzero(rng.random((len(customers), days)) < chance)
+    heavy = np.where(customers["internet_service"].to_numpy() == "fiber", 1.6, 1.0)[row]
+    return pd.DataFrame(
+        {
+            "customer_id": customers["customer_id"].to_numpy()[row],
+            "activity_date": np.datetime64("2026-01-01") + day.astype("timedelta64[D]"),
+            "minutes_used": rng.gamma(2.0, 30.0, len(row)).round(1),
+            "data_gb": (rng.gamma(1.5, 0.8, len(row)) * heavy).round(3),
+            "support_tickets": rng.poisson(0.08 + 0.1 * churned[row]),
+        }
+    )

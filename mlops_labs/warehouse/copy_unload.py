@@ -251,9 +251,10 @@ def run_copy(warehouse: Warehouse, sql: str) -> Result:
                         ) from None
                 path = Path(staging) / f"part-{n}"
                 path.write_bytes(data)
-                before = _count(db, table)
-                db.execute(f"INSERT INTO {into} SELECT * FROM {_reader(path, options, types)}")
-                loaded += _count(db, table) - before
+                inserted = db.execute(
+                    f"INSERT INTO {into} SELECT * FROM {_reader(path, options, types)}"
+                ).fetchone()
+                loaded += inserted[0] if inserted else 0
         db.execute("COMMIT")
     except duckdb.Error as exc:
         db.execute("ROLLBACK")
@@ -274,10 +275,6 @@ def run_copy(warehouse: Warehouse, sql: str) -> Result:
         source_file_count=len(files),
     )
     return Result(statement="COPY", rowcount=loaded)
-
-
-def _count(db: Any, table: str) -> int:
-    return db.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
 
 
 def _column_types(db: Any, table: str, columns: list[str]) -> dict[str, str]:

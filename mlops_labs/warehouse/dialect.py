@@ -228,6 +228,7 @@ def _create_table(
 
     def remember() -> None:
         warehouse.catalog.tables[name] = design
+        warehouse.system.record_table(design)
 
     plan.after.append(remember)
 
@@ -262,6 +263,7 @@ def _drop(tree: exp.Drop, warehouse: Warehouse, plan: Plan) -> None:
     def forget() -> None:
         for name in names:
             warehouse.catalog.forget(name)
+            warehouse.system.forget_table(name)
 
     plan.after.append(forget)
 

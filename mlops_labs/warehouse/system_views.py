@@ -12,6 +12,8 @@ from typing import Any
 
 from sqlglot import exp
 
+from .catalog import TableDesign
+
 SCHEMA = """
 CREATE TABLE sys_query_history (
     query_id BIGINT, query_type VARCHAR, status VARCHAR, start_time TIMESTAMP,
@@ -24,12 +26,18 @@ CREATE TABLE sys_load_history (
     query_id BIGINT, status VARCHAR DEFAULT 'completed', table_name VARCHAR,
     data_source VARCHAR, file_format VARCHAR, loaded_rows BIGINT, loaded_bytes BIGINT,
     source_file_count BIGINT);
+CREATE TABLE svv_table_info (
+    "schema" VARCHAR, "table" VARCHAR, diststyle VARCHAR, sortkey1 VARCHAR, sortkey_num INTEGER,
+    encoded VARCHAR);
 CREATE TABLE sys_unload_history (
     query_id BIGINT, status VARCHAR DEFAULT 'completed', unloaded_location VARCHAR,
     file_format VARCHAR, unloaded_rows BIGINT, unloaded_files_count BIGINT,
     unloaded_files_size BIGINT);
 """
-NAMES = ("sys_query_history", "sys_query_detail", "sys_load_history", "sys_unload_history")
+NAMES = (
+    "sys_query_history", "sys_query_detail", "sys_load_history", "sys_unload_history",
+    "svv_table_info",
+)  # fmt: skip
 
 # Bytes per value of fixed-width types, as Redshift stores them uncompressed.
 _WIDTHS = {
@@ -80,6 +88,30 @@ class SystemViews:
                 "INSERT INTO sys_query_detail VALUES (?, 'scan', ?, ?, ?)",
                 [query_id, table, rows, size],
             )
+
+    def record_table(self, design: TableDesign) -> None:
+        """The table's row of svv_table_info, as Redshift shows its physical design."""
+        self.forget_table(design.name)
+        diststyle = f"KEY({design.distkey})" if design.diststyle == "KEY" else design.diststyle
+        if diststyle == "AUTO":
+            diststyle = "AUTO(EVEN)"
+        sortkey = design.sortkey[0] if design.sortkey else None
+        if sortkey and design.sortkey_style == "INTERLEAVED":
+            sortkey = f"INTERLEAVED({sortkey})"
+        self._db.execute(
+            "INSERT INTO svv_table_info VALUES ('public', ?, ?, ?, ?, ?)",
+            [
+                design.name,
+                diststyle,
+                sortkey,
+                len(design.sortkey),
+                "Y" if design.encodings else "N",
+            ],
+        )
+
+    def forget_table(self, name: str) -> None:
+        """Drop the table's row of svv_table_info."""
+        self._db.execute('DELETE FROM svv_table_info WHERE "table" = ?', [name.lower()])
 
     def record_load(self, query_id: int, **row: Any) -> None:
         """One row of sys_load_history."""
