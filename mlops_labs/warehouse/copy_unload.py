@@ -5,6 +5,7 @@ What is supported is parsed and honoured; any other option is refused by name, n
 
 from __future__ import annotations
 
+import csv
 import gzip
 import io
 import json
@@ -14,6 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import duckdb
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
 import sqlglot
 from botocore.exceptions import ClientError
 from sqlglot.dialects.redshift import Redshift
@@ -365,17 +368,17 @@ def run_unload(warehouse: Warehouse, sql: str) -> Result:
             "ALLOWOVERWRITE option.",
             code="XX000",
         )
-    result = warehouse.execute(query)
+    result = warehouse.execute(query, arrow=True)
     if not result.has_result_set:
         raise WarehouseError("UNLOAD needs a query that returns rows", code="42601")
-    names = [column.name for column in result.columns]
-    slices = _slices(result.rows, warehouse.slices if options.parallel else 1)
+    table = result.arrow
+    slices = _slices(table.num_rows, warehouse.slices if options.parallel else 1)
     files: list[tuple[str, bytes, int]] = []
-    for number, rows in enumerate(slices):
-        if options.parallel and not rows and number > 0:
+    for number, (offset, length) in enumerate(slices):
+        if options.parallel and not length and number > 0:
             continue  # a slice with no rows writes no file
         key = prefix + _part_name(number, options)
-        files.append((key, _encode(names, result.columns, rows, options), len(rows)))
+        files.append((key, _encode(table.slice(offset, length), options), length))
     if options.clean_path:
         for key in existing:
             s3.delete_object(Bucket=bucket, Key=key)
@@ -398,11 +401,11 @@ def run_unload(warehouse: Warehouse, sql: str) -> Result:
         warehouse.query_id,
         unloaded_location=destination,
         file_format=options.format.lower(),
-        unloaded_rows=len(result.rows),
+        unloaded_rows=table.num_rows,
         unloaded_files_count=len(files),
         unloaded_files_size=unloaded_bytes,
     )
-    return Result(statement="UNLOAD", rowcount=len(result.rows))
+    return Result(statement="UNLOAD", rowcount=table.num_rows)
 
 
 def _existing(s3: Any, destination: str, bucket: str, prefix: str) -> list[str]:
@@ -410,9 +413,15 @@ def _existing(s3: Any, destination: str, bucket: str, prefix: str) -> list[str]:
     return [item["Key"] for item in listing.get("Contents", [])]
 
 
-def _slices(rows: list[tuple], count: int) -> list[list[tuple]]:
-    """Rows dealt to ``count`` slices in turn, as an EVEN distribution would hold them."""
-    return [rows[n::count] for n in range(count)]
+def _slices(rows: int, count: int) -> list[tuple[int, int]]:
+    """(offset, length) of each slice's share of ``rows``, as even a distribution as can be."""
+    size, extra = divmod(rows, count)
+    bounds, offset = [], 0
+    for n in range(count):
+        length = size + (1 if n < extra else 0)
+        bounds.append((offset, length))
+        offset += length
+    return bounds
 
 
 def _part_name(number: int, options: Options) -> str:
@@ -422,34 +431,42 @@ def _part_name(number: int, options: Options) -> str:
     return name + (".gz" if options.gzip else "")
 
 
-def _encode(names: list[str], columns: list, rows: list[tuple], options: Options) -> bytes:
+def _encode(table: Any, options: Options) -> bytes:
+    """One slice's rows in the UNLOAD's file format."""
+    buffer = io.BytesIO()
     if options.format == "PARQUET":
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        table = pa.Table.from_pylist([dict(zip(names, row, strict=True)) for row in rows])
-        if not rows:
-            table = pa.table({name: pa.array([], type=pa.string()) for name in names})
-        buffer = io.BytesIO()
         pq.write_table(table, buffer)
         return buffer.getvalue()
-    import csv
+    if options.format == "CSV":
+        pa_csv.write_csv(
+            table,
+            buffer,
+            pa_csv.WriteOptions(
+                include_header=options.header, delimiter=options.separator, quoting_style="needed"
+            ),
+        )
+        data = buffer.getvalue()
+    else:
+        data = _text(table, options)
+    # mtime=0: the same rows give the same bytes, so runs compare equal.
+    return gzip.compress(data, mtime=0) if options.gzip else data
 
+
+def _text(table: Any, options: Options) -> bytes:
+    """Redshift's default text format: delimited, unquoted, delimiters inside values escaped."""
     text = io.StringIO()
     writer = csv.writer(
         text,
         delimiter=options.separator,
         lineterminator="\n",
-        quoting=csv.QUOTE_MINIMAL if options.format == "CSV" else csv.QUOTE_NONE,
-        escapechar=None if options.format == "CSV" else "\\",
+        quoting=csv.QUOTE_NONE,
+        escapechar="\\",
     )
     if options.header:
-        writer.writerow(names)
-    for row in rows:
+        writer.writerow(table.column_names)
+    for row in zip(*(column.to_pylist() for column in table.columns), strict=True):
         writer.writerow(["" if value is None else value for value in row])
-    data = text.getvalue().encode()
-    # mtime=0: the same rows give the same bytes, so runs compare equal.
-    return gzip.compress(data, mtime=0) if options.gzip else data
+    return text.getvalue().encode()
 
 
 def _manifest(

@@ -63,6 +63,7 @@ class Result:
     columns: list[Column] = field(default_factory=list)
     rows: list[tuple[Any, ...]] = field(default_factory=list)
     rowcount: int = -1
+    arrow: Any = None  # the rows as a pyarrow Table instead of tuples, when asked for
 
     @property
     def has_result_set(self) -> bool:
@@ -113,7 +114,11 @@ class Warehouse:
         return self._s3_client()
 
     def execute(
-        self, sql: str, parameters: Sequence[Any] | Mapping[str, Any] | None = None
+        self,
+        sql: str,
+        parameters: Sequence[Any] | Mapping[str, Any] | None = None,
+        *,
+        arrow: bool = False,
     ) -> Result:
         """Run one statement; ``parameters`` bind ``%s`` / ``:name`` / ``%(name)s`` placeholders."""
         statements = split(sql)
@@ -122,11 +127,11 @@ class Warehouse:
                 f"expected one SQL statement, got {len(statements)}: use run_script for several",
                 code="42601",
             )
-        return self._run(statements[0], parameters)
+        return self._run(statements[0], parameters, arrow)
 
     def run_script(self, sql: str) -> list[Result]:
         """Run every statement of ``sql`` in order; stop at the first error."""
-        return [self._run(statement, None) for statement in split(sql)]
+        return [self._run(statement, None, False) for statement in split(sql)]
 
     def query(
         self, sql: str, parameters: Sequence[Any] | Mapping[str, Any] | None = None
@@ -138,12 +143,14 @@ class Warehouse:
         """Release the database."""
         self._db.close()
 
-    def _run(self, sql: str, parameters: Sequence[Any] | Mapping[str, Any] | None) -> Result:
+    def _run(
+        self, sql: str, parameters: Sequence[Any] | Mapping[str, Any] | None, arrow: bool
+    ) -> Result:
         with self._lock:
             outer, self.query_id = self.query_id, self.system.new_query_id()
             started, clock = self.now() or datetime.now(), time.perf_counter()
             try:
-                result, tree = self._dispatch(sql, parameters)
+                result, tree = self._dispatch(sql, parameters, arrow)
             except WarehouseError as exc:
                 self._record(sql, started, clock, None, str(exc))
                 raise
@@ -167,12 +174,12 @@ class Warehouse:
             started=started,
             ended=ended,
             elapsed_us=int(elapsed * 1e6),
-            returned_rows=len(result.rows) if result else 0,
+            returned_rows=max(result.rowcount, 0) if result and result.has_result_set else 0,
             error=error,
         )
 
     def _dispatch(
-        self, sql: str, parameters: Sequence[Any] | Mapping[str, Any] | None
+        self, sql: str, parameters: Sequence[Any] | Mapping[str, Any] | None, arrow: bool
     ) -> tuple[Result, exp.Expression | None]:
         keyword = first_keywords(sql)
         if keyword.startswith("COPY"):
@@ -190,7 +197,7 @@ class Warehouse:
         plan = dialect.to_duckdb(tree, self, design)
         for setup in plan.before:
             self._db.execute(setup)
-        result = self._execute_duckdb(plan.sql, parameters, plan.statement)
+        result = self._execute_duckdb(plan.sql, parameters, plan.statement, arrow)
         for follow_up in plan.after:
             follow_up()
         return result, tree
@@ -200,8 +207,18 @@ class Warehouse:
         sql: str,
         parameters: Sequence[Any] | Mapping[str, Any] | None,
         statement: str,
+        arrow: bool,
     ) -> Result:
         try:
+            if arrow and statement == "SELECT":
+                # A relation hands its rows to Arrow without a copy through Python.
+                relation = self._db.sql(sql, params=_duckdb_parameters(parameters))
+                table = relation.to_arrow_table()
+                columns = [
+                    Column(name, redshift_type(kind))
+                    for name, kind in zip(relation.columns, relation.types, strict=True)
+                ]
+                return Result(statement, columns, rowcount=table.num_rows, arrow=table)
             cursor = self._db.execute(sql, _duckdb_parameters(parameters))
         except duckdb.Error as exc:
             raise translate_error(exc, sql) from None
@@ -209,8 +226,8 @@ class Warehouse:
             rows = cursor.fetchall() if cursor.description else []
             count = rows[0][0] if rows and len(rows[0]) == 1 and isinstance(rows[0][0], int) else -1
             return Result(statement=statement, rowcount=count)
-        rows = cursor.fetchall()
         columns = [Column(d[0], redshift_type(d[1])) for d in cursor.description]
+        rows = cursor.fetchall()
         return Result(statement=statement, columns=columns, rows=rows, rowcount=len(rows))
 
     def _refresh(self, sql: str) -> Result:
