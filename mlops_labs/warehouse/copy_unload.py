@@ -10,6 +10,7 @@ import gzip
 import io
 import json
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -372,13 +373,20 @@ def run_unload(warehouse: Warehouse, sql: str) -> Result:
     if not result.has_result_set:
         raise WarehouseError("UNLOAD needs a query that returns rows", code="42601")
     table = result.arrow
-    slices = _slices(table.num_rows, warehouse.slices if options.parallel else 1)
-    files: list[tuple[str, bytes, int]] = []
-    for number, (offset, length) in enumerate(slices):
-        if options.parallel and not length and number > 0:
-            continue  # a slice with no rows writes no file
-        key = prefix + _part_name(number, options)
-        files.append((key, _encode(table.slice(offset, length), options), length))
+    slices = [
+        (number, offset, length)
+        for number, (offset, length) in enumerate(
+            _slices(table.num_rows, warehouse.slices if options.parallel else 1)
+        )
+        if length or number == 0  # a slice with no rows writes no file
+    ]
+    # Slices write their files at the same time, as a cluster's slices do.
+    with ThreadPoolExecutor(max_workers=len(slices)) as pool:
+        encoded = pool.map(lambda s: _encode(table.slice(s[1], s[2]), options), slices)
+        files = [
+            (prefix + _part_name(number, options), data, length)
+            for (number, _, length), data in zip(slices, encoded, strict=True)
+        ]
     if options.clean_path:
         for key in existing:
             s3.delete_object(Bucket=bucket, Key=key)
