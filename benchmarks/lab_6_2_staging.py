@@ -50,6 +50,36 @@ def _median(action: Callable[[int], object], repeat: int) -> float:
     return statistics.median(times)
 
 
+def _measure(
+    warehouse: Warehouse, ingest: ingest_model.RedshiftIngest, rows: int, local: Path, repeat: int
+) -> dict[str, float]:
+    """Median seconds of each way of staging a ``rows``-row table."""
+    _table(warehouse, rows)
+    base = f"s3://{BUCKET}/{rows}"
+    return {
+        "DuckDB to local Parquet": _median(
+            lambda n: warehouse.duckdb().execute(f"COPY bench TO '{local}' (FORMAT PARQUET)"),
+            repeat,
+        ),
+        "UNLOAD Parquet to S3": _median(
+            lambda n: ingest_model.stage_table_to_s3(ingest, "bench", f"{base}/parquet-{n}/"),
+            repeat,
+        ),
+        "UNLOAD CSV to S3": _median(
+            lambda n: ingest_model.stage_table_to_s3(
+                ingest, "bench", f"{base}/csv-{n}/", fmt="CSV"
+            ),
+            repeat,
+        ),
+        "client-side Parquet to S3": _median(
+            lambda n: ingest_model.quick_sample_pipeline(
+                ingest, "bench", f"{base}/client-{n}.parquet"
+            ),
+            repeat,
+        ),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[100_000, 1_000_000])
@@ -61,35 +91,9 @@ def main() -> None:
         warehouse = Warehouse()
         ingest = ingest_model.RedshiftIngest(create_engine(warehouse))
         with tempfile.TemporaryDirectory() as scratch:
+            local = Path(scratch) / "bench.parquet"
             for rows in args.rows:
-                _table(warehouse, rows)
-                local = Path(scratch) / "bench.parquet"
-                results = {
-                    "DuckDB to local Parquet": _median(
-                        lambda n: warehouse.duckdb().execute(
-                            f"COPY bench TO '{local}' (FORMAT PARQUET)"
-                        ),
-                        args.repeat,
-                    ),
-                    "UNLOAD Parquet to S3": _median(
-                        lambda n: ingest_model.stage_table_to_s3(
-                            ingest, "bench", f"s3://{BUCKET}/{rows}/parquet-{n}/"
-                        ),
-                        args.repeat,
-                    ),
-                    "UNLOAD CSV to S3": _median(
-                        lambda n: ingest_model.stage_table_to_s3(
-                            ingest, "bench", f"s3://{BUCKET}/{rows}/csv-{n}/", fmt="CSV"
-                        ),
-                        args.repeat,
-                    ),
-                    "client-side Parquet to S3": _median(
-                        lambda n: ingest_model.quick_sample_pipeline(
-                            ingest, "bench", f"s3://{BUCKET}/{rows}/client-{n}.parquet"
-                        ),
-                        args.repeat,
-                    ),
-                }
+                results = _measure(warehouse, ingest, rows, local, args.repeat)
                 floor = results["DuckDB to local Parquet"]
                 print(f"{rows:,} rows (median of {args.repeat})")
                 for name, seconds in results.items():

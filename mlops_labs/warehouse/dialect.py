@@ -152,6 +152,7 @@ def to_duckdb(
     elif isinstance(tree, exp.Drop):
         _drop(tree, warehouse, plan)
     _check_supported(tree)
+    _name_columns(tree)
     plan.sql = tree.sql(dialect="duckdb")
     return plan
 
@@ -266,6 +267,22 @@ def _drop(tree: exp.Drop, warehouse: Warehouse, plan: Plan) -> None:
             warehouse.system.forget_table(name)
 
     plan.after.append(forget)
+
+
+def _name_columns(tree: exp.Expression) -> None:
+    """Name unnamed result columns as Redshift does: ``count``, ``sum``, else ``?column?``."""
+    for select in tree.find_all(exp.Select):
+        named = []
+        for projection in select.expressions:
+            if isinstance(projection, exp.Alias | exp.Column | exp.Star):
+                named.append(projection)
+            elif isinstance(projection, exp.Anonymous):
+                named.append(exp.alias_(projection, projection.name.lower(), quoted=True))
+            elif isinstance(projection, exp.Func):
+                named.append(exp.alias_(projection, projection.key.lower(), quoted=True))
+            else:
+                named.append(exp.alias_(projection, "?column?", quoted=True))
+        select.set("expressions", named)
 
 
 def _check_supported(tree: exp.Expression) -> None:

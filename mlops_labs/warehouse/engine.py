@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 import time
@@ -63,6 +64,7 @@ class Result:
     columns: list[Column] = field(default_factory=list)
     rows: list[tuple[Any, ...]] = field(default_factory=list)
     rowcount: int = -1
+    query_id: int = 0  # as sys_query_history and PG_LAST_QUERY_ID() know the statement
     arrow: Any = None  # the rows as a pyarrow Table instead of tuples, when asked for
 
     @property
@@ -94,6 +96,9 @@ class Warehouse:
             "FROM sys_query_history)"
         )
         self.query_id = 0
+        # Redshift's default schema is public; the SYS views stay in main, found by the path.
+        self._db.execute("CREATE SCHEMA public")
+        self._db.execute("SET search_path = 'public,main'")
         self.slices = slices
         self._clock = clock
         self._s3_client = s3_client
@@ -155,9 +160,10 @@ class Warehouse:
                 self._record(sql, started, clock, None, str(exc))
                 raise
             else:
+                result.query_id = self.query_id
                 self._record(sql, started, clock, result, None)
                 if tree is not None and result.statement in ("SELECT", "CREATE TABLE", "INSERT"):
-                    self.system.record_scans(self.query_id, tree)
+                    self._bookkeep(self.system.record_scans, self.query_id, tree)
                 return result
             finally:
                 self.query_id = outer
@@ -167,7 +173,8 @@ class Warehouse:
     ) -> None:
         elapsed = time.perf_counter() - clock
         ended = started + timedelta(seconds=elapsed)
-        self.system.record_query(
+        self._bookkeep(
+            self.system.record_query,
             self.query_id,
             query_type=(result.statement if result else first_keywords(sql)).split(" ")[0],
             text=sql,
@@ -177,6 +184,12 @@ class Warehouse:
             returned_rows=max(result.rowcount, 0) if result and result.has_result_set else 0,
             error=error,
         )
+
+    @staticmethod
+    def _bookkeep(record: Callable[..., None], *args: Any, **kwargs: Any) -> None:
+        """Write monitoring rows; an aborted transaction may refuse them, the statement stands."""
+        with contextlib.suppress(duckdb.Error):
+            record(*args, **kwargs)
 
     def _dispatch(
         self, sql: str, parameters: Sequence[Any] | Mapping[str, Any] | None, arrow: bool

@@ -133,7 +133,7 @@ class SystemViews:
             return []
         ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
         tables = {
-            t.name.lower()
+            (t.db.lower() or None, t.name.lower())
             for t in tree.find_all(exp.Table)
             if t.name and t.name.lower() not in ctes and t.name.lower() not in NAMES
         }
@@ -143,20 +143,22 @@ class SystemViews:
         )
         referenced = {c.name.lower() for c in tree.find_all(exp.Column)}
         scans = []
-        for table in sorted(tables):
-            described = self._describe(table)
+        for schema, table in sorted(tables, key=str):
+            described = self._describe(schema, table)
             if not described:
                 continue
             columns = {n: t for n, t in described.items() if everything or n.lower() in referenced}
-            rows = self._db.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
-            scans.append((table, rows, self._bytes(table, columns, rows)))
+            name = f'"{schema}"."{table}"' if schema else f'"{table}"'
+            rows = self._db.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+            scans.append((table, rows, self._bytes(name, columns, rows)))
         return scans
 
-    def _describe(self, table: str) -> dict[str, str]:
+    def _describe(self, schema: str | None, table: str) -> dict[str, str]:
         found = self._db.execute(
             "SELECT column_name, data_type FROM information_schema.columns "
-            "WHERE lower(table_name) = ? ORDER BY ordinal_position",
-            [table],
+            "WHERE lower(table_name) = ? AND (? IS NULL OR lower(table_schema) = ?) "
+            "ORDER BY ordinal_position",
+            [table, schema, schema],
         ).fetchall()
         return dict(found)
 
@@ -175,5 +177,5 @@ class SystemViews:
             total = " + ".join(
                 f'coalesce(sum(strlen(CAST("{n}" AS VARCHAR))), 0)' for n in variable
             )
-            size += int(self._db.execute(f'SELECT {total} FROM "{table}"').fetchone()[0])
+            size += int(self._db.execute(f"SELECT {total} FROM {table}").fetchone()[0])
         return size
