@@ -15,6 +15,8 @@ Feature: Lab 6.2 - Redshift in an ML pipeline
     When I read "customers" with the columns "customer_id, tenure_months, contract" where "contract" is "two-year", ordered by "customer_id"
     Then I get a DataFrame with exactly those columns and only "two-year" contracts, in "customer_id" order
     And the SQL quotes every name and passes "two-year" as a bound parameter
+    When I read the same "two-year" customers through the Redshift Data API
+    Then I get the same customers as through pandas
     When I read "customers" where "customer_id" is "x' OR '1'='1"
     Then I get no rows
     And the warehouse still holds 600 customers

@@ -119,3 +119,12 @@ def redshift_engine(warehouse: Warehouse) -> Iterator[sqlalchemy.Engine]:
     engine = create_engine(warehouse)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def redshift_data_api(warehouse: Warehouse) -> Iterator[str]:
+    """The Redshift Data API on the scenario's warehouse, where boto3's redshift-data goes."""
+    from .warehouse.data_api.server import DataApiServer
+
+    with DataApiServer(warehouse) as server, environment.applied(server.environment()):
+        yield server.endpoint

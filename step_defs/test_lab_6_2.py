@@ -145,6 +145,19 @@ def read_filtered(ctx, lab, table: str, columns: str, column: str, value: str, o
     ctx.frame = lab._read_from_redshift(ctx.ingest, table, spec)
 
 
+@when(parsers.parse('I read the same "{contract}" customers through the Redshift Data API'))
+def read_data_api(ctx, lab, redshift_data_api, contract: str) -> None:
+    ctx.api_frame = lab.read_with_data_api(
+        "SELECT customer_id, tenure_months, contract FROM customers "
+        "WHERE contract = :contract ORDER BY customer_id",
+        {"contract": contract},
+        database="dev",
+        cluster_identifier="churn-cluster",
+        db_user="ml_pipeline",
+        poll_s=0.01,
+    )
+
+
 @when(parsers.parse('I read "{table}" where "{column}" is "{value}"'))
 def read_where(ctx, lab, table: str, column: str, value: str) -> None:
     ctx.frame = lab._read_from_redshift(ctx.ingest, table, {"where": {column: value}})
@@ -231,6 +244,11 @@ def sql_is_bound(ctx, value: str) -> None:
     assert value in tuple(parameters or ()), f"the value is not a bound parameter: {parameters}"
     for name in ('"customers"', '"customer_id"', '"tenure_months"', '"contract"'):
         assert name in sql, f"{name} is not quoted in: {sql}"
+
+
+@then("I get the same customers as through pandas")
+def same_as_pandas(ctx) -> None:
+    pd.testing.assert_frame_equal(ctx.api_frame, ctx.frame, check_dtype=False)
 
 
 @then("I get no rows")

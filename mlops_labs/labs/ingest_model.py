@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import boto3
 import pandas as pd
 import sqlalchemy
 
@@ -248,7 +249,9 @@ def _read_from_redshift(
     # WHERE: this function and select_sql_from_dict() below.
     # WHAT:  a dict describes the read (columns, filters, order, limit); select_sql_from_dict
     #        turns it into SQL with every identifier checked and quoted and every value a bound
-    #        %s parameter; pd.read_sql runs it over the engine and returns a DataFrame.
+    #        %s parameter; pd.read_sql runs it over the engine and returns a DataFrame. Below,
+    #        read_with_data_api() does the same through the Redshift Data API: no driver or
+    #        connection, an asynchronous statement polled to completion, typed result pages.
     # WHY:   this is the Redshift -> DataFrame step of every trainer; pasting names or values
     #        into SQL text invites injection, and pandas reads any SQLAlchemy engine the same
     #        way (BigQuery's client.query(...).to_dataframe() is the Google Cloud twin).
@@ -294,6 +297,69 @@ def select_sql_from_dict(table: str, spec: Mapping[str, Any]) -> tuple[str, list
         sql += f" LIMIT {limit}"
     return sql, params
     # END SOLUTION
+
+
+def read_with_data_api(
+    sql: str,
+    params: Mapping[str, Any] | None = None,
+    *,
+    database: str,
+    cluster_identifier: str | None = None,
+    workgroup_name: str | None = None,
+    db_user: str | None = None,
+    secret_arn: str | None = None,
+    timeout_s: float = 300.0,
+    poll_s: float = 0.25,
+) -> pd.DataFrame:
+    """Run a query through the Redshift Data API (no driver, no open connection) into pandas.
+
+    ``:name`` placeholders in ``sql`` are bound from ``params``; the statement runs
+    asynchronously, so it is polled until it finishes, fails, or ``timeout_s`` passes.
+    """
+    # BEGIN SOLUTION
+    target: dict[str, Any] = {"Database": database}
+    for key, value in (
+        ("ClusterIdentifier", cluster_identifier),
+        ("WorkgroupName", workgroup_name),
+        ("DbUser", db_user),
+        ("SecretArn", secret_arn),
+    ):
+        if value is not None:
+            target[key] = value
+    if params:
+        target["Parameters"] = [{"name": k, "value": str(v)} for k, v in params.items()]
+    client = boto3.client("redshift-data")
+    statement_id = client.execute_statement(Sql=sql, **target)["Id"]
+    deadline = time.monotonic() + timeout_s
+    while True:
+        described = client.describe_statement(Id=statement_id)
+        if described["Status"] == "FINISHED":
+            break
+        if described["Status"] in ("FAILED", "ABORTED"):
+            raise RedshiftError(described.get("Error") or f"statement {described['Status']}")
+        if time.monotonic() > deadline:
+            client.cancel_statement(Id=statement_id)
+            raise RedshiftError(f"statement {statement_id} did not finish in {timeout_s:g} s")
+        time.sleep(poll_s)
+    if not described.get("HasResultSet"):
+        return pd.DataFrame()
+    columns: list[str] = []
+    rows: list[list[Any]] = []
+    for page in client.get_paginator("get_statement_result").paginate(Id=statement_id):
+        columns = columns or [column["name"] for column in page["ColumnMetadata"]]
+        rows.extend([_field_value(field) for field in record] for record in page["Records"])
+    return pd.DataFrame(rows, columns=columns)
+    # END SOLUTION
+
+
+def _field_value(field: Mapping[str, Any]) -> Any:
+    """The Python value of one Data API result field."""
+    if field.get("isNull"):
+        return None
+    for kind in ("longValue", "doubleValue", "booleanValue", "stringValue", "blobValue"):
+        if kind in field:
+            return field[kind]
+    return None
 
 
 TRAINING_TABLE = "churn_training"
