@@ -86,9 +86,9 @@ Feature: Lab 6.2 - Redshift in an ML pipeline
   Scenario: 6.2.6 Monitoring and cost trade-offs
     Given the training table "churn_training" is built from the customers
     And I note the last query id
-    When I stage "churn_training" with UNLOAD as Parquet under "s3://churn-lake/unload/churn_training_"
-    And I stage "churn_training" client-side as Parquet to "s3://churn-lake/client/churn_training.parquet"
-    And I ask for the teaching checklist since the noted query
+    And "churn_training" is unloaded as Parquet under "s3://churn-lake/unload/churn_training_"
+    And "churn_training" is uploaded client-side as Parquet to "s3://churn-lake/client/churn_training.parquet"
+    When I ask for the teaching checklist since the noted query
     Then it lists the monitoring signals "query time, rows and bytes loaded"
     And it lists the cost drivers "bytes scanned, bytes unloaded to S3, client-side transfer (egress outside the region), cluster use"
     And each item names where AWS shows it and its Google Cloud equivalent

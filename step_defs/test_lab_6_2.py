@@ -130,6 +130,28 @@ def note_query_id(ctx) -> None:
     ctx.since = ctx.ingest.last_query_id()
 
 
+@given(parsers.parse('"{table}" is unloaded as Parquet under "{prefix}"'))
+def unloaded_by_hand(ctx, lab, table: str, prefix: str) -> None:
+    rows = ctx.ingest.run(
+        f"UNLOAD ('SELECT * FROM {table}') TO '{prefix}' "
+        "IAM_ROLE default FORMAT AS PARQUET MANIFEST"
+    )
+    entries = json.loads(_read(prefix + "manifest"))["entries"]
+    files = tuple(entry["url"] for entry in entries)
+    size = sum(len(_read(uri)) for uri in files)
+    ctx.unloaded = lab.StagedData(prefix, files, rows, size, 0.0, "unload")
+
+
+@given(parsers.parse('"{table}" is uploaded client-side as Parquet to "{uri}"'))
+def uploaded_by_hand(ctx, lab, table: str, uri: str) -> None:
+    with ctx.engine.connect() as connection:
+        frame = pd.read_sql(f"SELECT * FROM {table}", connection)
+    body = frame.to_parquet(index=False)
+    bucket, key = _s3_parts(uri)
+    boto3.client("s3").put_object(Bucket=bucket, Key=key, Body=body)
+    ctx.client = lab.StagedData(uri, (uri,), len(frame), len(body), 0.0, "client-side", 1)
+
+
 # When
 
 
