@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import logging
-import threading
 import uuid
 from collections.abc import Iterable
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from ...errors import SandboxError
+from ...cloud.loopback_server import LoopbackServer
 from ..engine import Warehouse
 from .models import DataApiBackend, UnknownOperationException
 from .responses import CONTENT_TYPE, DataApiResponses, error_body
@@ -19,56 +17,21 @@ from .responses import CONTENT_TYPE, DataApiResponses, error_body
 ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL_REDSHIFT_DATA"
 
 
-class DataApiServer:
+class DataApiServer(LoopbackServer):
     """The Redshift Data API for one warehouse, reachable only from this machine."""
+
+    name = "the Data API server"
 
     def __init__(
         self, warehouse: Warehouse, *, database: str = "dev", page_size: int | None = None
     ) -> None:
+        super().__init__()
         self.backend = DataApiBackend(warehouse, database=database, page_size=page_size)
         self._responses = DataApiResponses(self.backend)
-        self._server: Any = None
-        self._thread: threading.Thread | None = None
-        self._endpoint: str | None = None
 
-    @property
-    def endpoint(self) -> str:
-        """The server's base URL, e.g. ``http://127.0.0.1:51234``."""
-        if self._endpoint is None:
-            raise SandboxError("the Data API server is not running: call start() first")
-        return self._endpoint
-
-    def start(self) -> DataApiServer:
-        """Start serving on a free loopback port (idempotent)."""
-        if self._server is not None:
-            return self
-        from werkzeug.serving import make_server
-
-        # werkzeug logs every request at INFO; a scenario run should stay quiet.
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        try:
-            server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
-        except OSError as exc:
-            raise SandboxError(f"the Data API server could not start on 127.0.0.1: {exc}") from None
-        # serve_forever's default 0.5 s poll would be waited out by every stop().
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        self._server = server
-        self._endpoint = f"http://127.0.0.1:{server.server_port}"
-        return self
-
-    def stop(self) -> None:
-        """Stop serving, close the socket and forget the address (statements are kept)."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join()
-        self._server = None
-        self._thread = None
-        self._endpoint = None
+    def wsgi_app(self) -> Any:
+        """The Data API's WSGI application."""
+        return self._wsgi
 
     def reset(self) -> None:
         """Forget every statement; the warehouse's tables stay."""
@@ -77,12 +40,6 @@ class DataApiServer:
     def environment(self) -> dict[str, str]:
         """The setting that points boto3's ``redshift-data`` client here."""
         return {ENDPOINT_VARIABLE: self.endpoint}
-
-    def __enter__(self) -> DataApiServer:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
     def _wsgi(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
