@@ -294,7 +294,9 @@ def _column_types(db: Any, table: str, columns: list[str]) -> dict[str, str]:
     if missing:
         from .errors import UndefinedObject
 
-        raise UndefinedObject(f'column "{missing[0]}" of relation "{table}" does not exist')
+        raise UndefinedObject(
+            f'column "{missing[0]}" of relation "{table}" does not exist', code="42703"
+        )
     return {name: types[name] for name in wanted}
 
 

@@ -81,6 +81,9 @@ class Cursor:
     ) -> Cursor:
         """Run one statement with ``%s`` or ``%(name)s`` parameters."""
         warehouse = self.connection.warehouse
+        if parameters is not None:
+            # paramstyle format: "%%" is a literal "%", as SQLAlchemy writes it (psycopg2 too).
+            operation = operation.replace("%%", "%")
         try:
             result = warehouse.execute(operation, parameters or None)
         except warehouse_errors.WarehouseError as exc:

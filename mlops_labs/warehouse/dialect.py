@@ -142,6 +142,8 @@ def to_duckdb(
     tree: exp.Expression, warehouse: Warehouse, design: TableDesign | None = None
 ) -> Plan:
     """The DuckDB plan for one parsed Redshift statement."""
+    # Named before the clock is pinned: GETDATE() keeps its name, not that of the literal.
+    _name_columns(tree)
     tree = _pin_clock(tree, warehouse)
     statement = _statement_name(tree)
     plan = Plan(sql="", statement=statement)
@@ -152,7 +154,6 @@ def to_duckdb(
     elif isinstance(tree, exp.Drop):
         _drop(tree, warehouse, plan)
     _check_supported(tree)
-    _name_columns(tree)
     plan.sql = tree.sql(dialect="duckdb")
     return plan
 
@@ -176,7 +177,7 @@ def _is_materialized(tree: exp.Create) -> bool:
 def _pin_clock(tree: exp.Expression, warehouse: Warehouse) -> exp.Expression:
     now = warehouse.now()
     if now is None:
-        return tree
+        return tree.transform(_utc_clock)
     stamp = now.replace(tzinfo=None).isoformat(sep=" ")
 
     def pin(node: exp.Expression) -> exp.Expression:
@@ -187,6 +188,15 @@ def _pin_clock(tree: exp.Expression, warehouse: Warehouse) -> exp.Expression:
         return node
 
     return tree.transform(pin)
+
+
+def _utc_clock(node: exp.Expression) -> exp.Expression:
+    """The real clock as Redshift reads it: UTC, a TIMESTAMP without zone (DuckDB's is local)."""
+    if isinstance(node, exp.CurrentTimestamp):
+        return exp.CurrentTimestamp(sysdate=True)  # DuckDB: CURRENT_TIMESTAMP AT TIME ZONE 'UTC'
+    if isinstance(node, exp.CurrentDate):
+        return exp.cast(exp.CurrentTimestamp(sysdate=True), exp.DataType.build("DATE"))
+    return node
 
 
 def _create_table(
@@ -228,6 +238,8 @@ def _create_table(
                 design.identity[column.name.lower()] = (start, step)
 
     def remember() -> None:
+        if tree.args.get("exists") and name in warehouse.catalog.tables:
+            return  # IF NOT EXISTS found the table: it keeps the design it was made with
         warehouse.catalog.tables[name] = design
         warehouse.system.record_table(design)
 
@@ -263,10 +275,27 @@ def _drop(tree: exp.Drop, warehouse: Warehouse, plan: Plan) -> None:
 
     def forget() -> None:
         for name in names:
+            design = warehouse.catalog.design(name)
+            for column in design.identity if design else ():
+                # A table made again under this name numbers from its seed, as in Redshift.
+                warehouse.duckdb().execute(f'DROP SEQUENCE IF EXISTS "{name}_{column}_seq"')
             warehouse.catalog.forget(name)
             warehouse.system.forget_table(name)
 
     plan.after.append(forget)
+
+
+# Redshift's default column names where sqlglot's node is named otherwise (DATEADD is a
+# TsOrDsAdd, LISTAGG a GroupConcat); GETDATE and SYSDATE are named "timestamp" in Redshift.
+_REDSHIFT_NAMES = {
+    "currenttimestamp": "timestamp",
+    "currentdate": "date",
+    "tsordsadd": "date_add",
+    "dateadd": "date_add",
+    "tsordsdiff": "date_diff",
+    "datediff": "date_diff",
+    "groupconcat": "listagg",
+}
 
 
 def _name_columns(tree: exp.Expression) -> None:
@@ -274,12 +303,15 @@ def _name_columns(tree: exp.Expression) -> None:
     for select in tree.find_all(exp.Select):
         named = []
         for projection in select.expressions:
+            # LISTAGG(...) WITHIN GROUP (...) is named after its function.
+            function = projection.this if isinstance(projection, exp.WithinGroup) else projection
             if isinstance(projection, exp.Alias | exp.Column | exp.Star):
                 named.append(projection)
-            elif isinstance(projection, exp.Anonymous):
-                named.append(exp.alias_(projection, projection.name.lower(), quoted=True))
-            elif isinstance(projection, exp.Func):
-                named.append(exp.alias_(projection, projection.key.lower(), quoted=True))
+            elif isinstance(function, exp.Anonymous):
+                named.append(exp.alias_(projection, function.name.lower(), quoted=True))
+            elif isinstance(function, exp.Func):
+                name = _REDSHIFT_NAMES.get(function.key, function.key.lower())
+                named.append(exp.alias_(projection, name, quoted=True))
             else:
                 named.append(exp.alias_(projection, "?column?", quoted=True))
         select.set("expressions", named)

@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import duckdb
@@ -152,8 +152,17 @@ class Warehouse:
         self, sql: str, parameters: Sequence[Any] | Mapping[str, Any] | None, arrow: bool
     ) -> Result:
         with self._lock:
-            outer, self.query_id = self.query_id, self.system.new_query_id()
-            started, clock = self.now() or datetime.now(), time.perf_counter()
+            if self.query_id:
+                # A statement inside another (UNLOAD's query) is part of it, as in Redshift:
+                # the outer query id, no history row of its own, its scans under that id.
+                result, tree = self._dispatch(sql, parameters, arrow)
+                result.query_id = self.query_id
+                self._record_scans(result, tree)
+                return result
+            self.query_id = self.system.new_query_id()
+            # Redshift's SYS views keep UTC, as its clock reads.
+            started = self.now() or datetime.now(UTC).replace(tzinfo=None)
+            clock = time.perf_counter()
             try:
                 result, tree = self._dispatch(sql, parameters, arrow)
             except WarehouseError as exc:
@@ -162,11 +171,15 @@ class Warehouse:
             else:
                 result.query_id = self.query_id
                 self._record(sql, started, clock, result, None)
-                if tree is not None and result.statement in ("SELECT", "CREATE TABLE", "INSERT"):
-                    self._bookkeep(self.system.record_scans, self.query_id, tree)
+                self._record_scans(result, tree)
                 return result
             finally:
-                self.query_id = outer
+                self.query_id = 0
+
+    def _record_scans(self, result: Result, tree: exp.Expression | None) -> None:
+        """sys_query_detail scan rows for a statement that read tables."""
+        if tree is not None and result.statement in ("SELECT", "CREATE TABLE", "INSERT"):
+            self._bookkeep(self.system.record_scans, self.query_id, tree)
 
     def _record(
         self, sql: str, started: datetime, clock: float, result: Result | None, error: str | None
@@ -300,6 +313,9 @@ def parse(sql: str) -> exp.Expression:
         detail = exc.errors[0] if exc.errors else {}
         position = _offset(sql, detail.get("line"), detail.get("col"))
         near = (detail.get("highlight") or "").strip()
+        if position and detail.get("highlight"):
+            # sqlglot's column is the token's last character; Redshift points at its first.
+            position -= len(detail["highlight"]) - 1
         where = f' at or near "{near}"' if near else ""
         raise SqlSyntaxError(
             f"syntax error{where} (position {position})" if position else f"syntax error{where}",
