@@ -297,6 +297,7 @@ def test_sys_load_history_records_each_copy(customers, s3):
         "loaded_rows": 1,
         "loaded_bytes": len(body),
         "source_file_count": 1,
+        "iam_role": None,
     }
     history = record(customers, "sys_query_history", result.query_id)
     assert (history["query_type"], history["status"]) == ("COPY", "success"), history
@@ -492,6 +493,7 @@ def test_sys_unload_history_records_each_unload(customers, s3):
         "unloaded_rows": 5,
         "unloaded_files_count": 2,
         "unloaded_files_size": sum(len(get(s3, key)) for key in keys(s3)),
+        "iam_role": "arn:aws:iam::123456789012:role/redshift-copy",
     }
 
 
@@ -512,3 +514,14 @@ def test_an_unload_is_one_query_and_the_last_one(customers, s3):
         [result.query_id],
     )
     assert scans == [("customers", 5, 5 * 4)], "the UNLOAD's scan is not under its query id"
+
+
+def test_the_iam_role_of_each_copy_and_unload_is_recorded(warehouse, aws):
+    boto3.client("s3").create_bucket(Bucket="role-bucket")
+    boto3.client("s3").put_object(Bucket="role-bucket", Key="in/a.csv", Body=b"1\n2\n")
+    warehouse.execute("CREATE TABLE roles (n INT)")
+    role = "arn:aws:iam::123456789012:role/RedshiftCopy"
+    warehouse.execute(f"COPY roles FROM 's3://role-bucket/in/' IAM_ROLE '{role}' CSV")
+    warehouse.execute("UNLOAD ('SELECT * FROM roles') TO 's3://role-bucket/out/' IAM_ROLE default")
+    assert warehouse.query("SELECT iam_role FROM sys_load_history") == [(role,)]
+    assert warehouse.query("SELECT iam_role FROM sys_unload_history") == [("default",)]

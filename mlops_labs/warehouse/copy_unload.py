@@ -277,6 +277,7 @@ def run_copy(warehouse: Warehouse, sql: str) -> Result:
         loaded_rows=loaded,
         loaded_bytes=loaded_bytes,
         source_file_count=len(files),
+        iam_role=options.iam_role,
     )
     return Result(statement="COPY", rowcount=loaded)
 
@@ -414,6 +415,7 @@ def run_unload(warehouse: Warehouse, sql: str) -> Result:
         unloaded_rows=table.num_rows,
         unloaded_files_count=len(files),
         unloaded_files_size=unloaded_bytes,
+        iam_role=options.iam_role,
     )
     return Result(statement="UNLOAD", rowcount=table.num_rows)
 

@@ -1,7 +1,8 @@
 """Redshift's SYS monitoring views, kept by the warehouse so monitoring code runs unchanged.
 
 ``sys_query_history``, ``sys_query_detail`` (scan steps), ``sys_load_history`` and
-``sys_unload_history`` carry a subset of the real views' columns, with the same names. Bytes
+``sys_unload_history`` carry a subset of the real views' columns, with the same names; the
+load and unload views add ``iam_role``, the role each COPY or UNLOAD named. Bytes
 scanned follow Redshift's columnar rule: only the columns a query references are read.
 """
 
@@ -25,14 +26,14 @@ CREATE TABLE sys_query_detail (
 CREATE TABLE sys_load_history (
     query_id BIGINT, status VARCHAR DEFAULT 'completed', table_name VARCHAR,
     data_source VARCHAR, file_format VARCHAR, loaded_rows BIGINT, loaded_bytes BIGINT,
-    source_file_count BIGINT);
+    source_file_count BIGINT, iam_role VARCHAR);
 CREATE TABLE svv_table_info (
     "schema" VARCHAR, "table" VARCHAR, diststyle VARCHAR, sortkey1 VARCHAR, sortkey_num INTEGER,
     encoded VARCHAR);
 CREATE TABLE sys_unload_history (
     query_id BIGINT, status VARCHAR DEFAULT 'completed', unloaded_location VARCHAR,
     file_format VARCHAR, unloaded_rows BIGINT, unloaded_files_count BIGINT,
-    unloaded_files_size BIGINT);
+    unloaded_files_size BIGINT, iam_role VARCHAR);
 """
 NAMES = (
     "sys_query_history", "sys_query_detail", "sys_load_history", "sys_unload_history",
