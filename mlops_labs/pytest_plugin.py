@@ -6,15 +6,17 @@ environment: everything here stays inert until a test asks for one of its fixtur
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from . import catalogue, workspace
 from .cloud import environment, modes
 from .cloud.aws_sandbox import AwsSandbox
+from .cloud.gcp_sandbox import GoogleCloudSandbox
 from .errors import KitError
 
 if TYPE_CHECKING:
@@ -61,31 +63,35 @@ def cloud_mode(pytestconfig: pytest.Config) -> modes.CloudMode:
     return pytestconfig.stash[_MODE]
 
 
-_running_sandboxes: list[AwsSandbox] = []
+# Sandboxes running in this process, by kind: a run started inside another (mlops-labs check
+# in a test, a watch loop) shares them instead of starting a second one.
+_running: dict[str, list[Any]] = {"aws": [], "gcp": []}
+
+
+@contextmanager
+def _shared(kind: str, make: Callable[[], Any]) -> Iterator[Any]:
+    owner = not _running[kind]
+    sandbox = make().start() if owner else _running[kind][-1]
+    _running[kind].append(sandbox)
+    try:
+        with environment.applied(sandbox.environment()):
+            yield sandbox
+    finally:
+        _running[kind].pop()
+        if owner:
+            sandbox.stop()
 
 
 @pytest.fixture(scope="session")
 def aws_sandbox(cloud_mode: modes.CloudMode) -> Iterator[AwsSandbox]:
-    """The offline AWS sandbox for the whole run, with boto3 pointed at it.
-
-    A run started from inside another (``mlops-labs check`` in a test, a watch loop) shares
-    the sandbox already running in this process instead of starting a second one.
-    """
+    """The offline AWS sandbox for the whole run, with boto3 pointed at it."""
     import boto3
 
-    owner = not _running_sandboxes
-    sandbox = AwsSandbox().start() if owner else _running_sandboxes[-1]
-    _running_sandboxes.append(sandbox)
-    try:
-        with environment.applied(sandbox.environment()):
-            # A default session made before the settings above would keep other credentials.
-            boto3.DEFAULT_SESSION = None
-            yield sandbox
-            boto3.DEFAULT_SESSION = None
-    finally:
-        _running_sandboxes.pop()
-        if owner:
-            sandbox.stop()
+    with _shared("aws", AwsSandbox) as sandbox:
+        # A default session made before the settings above would keep other credentials.
+        boto3.DEFAULT_SESSION = None
+        yield sandbox
+        boto3.DEFAULT_SESSION = None
 
 
 @pytest.fixture
@@ -128,3 +134,17 @@ def redshift_data_api(warehouse: Warehouse) -> Iterator[str]:
 
     with DataApiServer(warehouse) as server, environment.applied(server.environment()):
         yield server.endpoint
+
+
+@pytest.fixture(scope="session")
+def gcp_sandbox(cloud_mode: modes.CloudMode) -> Iterator[GoogleCloudSandbox]:
+    """The offline Google Cloud for the whole run: credentials and Cloud Storage."""
+    with _shared("gcp", GoogleCloudSandbox) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def gcp(gcp_sandbox: GoogleCloudSandbox) -> GoogleCloudSandbox:
+    """An empty Google Cloud project for one test: no bucket or object of earlier tests."""
+    gcp_sandbox.reset()
+    return gcp_sandbox

@@ -29,7 +29,12 @@ def test_uris_parse_into_locations(uri, expected):
     [
         ("", dat.InvalidURIError, "empty storage location"),
         ("ftp://host/x", dat.UnsupportedSchemeError, "unsupported URI scheme 'ftp'"),
-        ("gs://bucket/x", dat.UnsupportedSchemeError, "use a local path or one of file://, s3://"),
+        (
+            "abfs://container/x",
+            dat.UnsupportedSchemeError,
+            "use a local path or one of file://, s3://, gs://",
+        ),
+        ("gs://Bad_Bucket/x", dat.InvalidURIError, "'Bad_Bucket' is not a valid bucket name"),
         ("s3:///key", dat.InvalidURIError, "has no bucket name"),
         ("s3://bucket", dat.InvalidURIError, "has no object key"),
         ("s3://bucket/", dat.InvalidURIError, "has no object key"),

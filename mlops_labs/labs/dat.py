@@ -1,8 +1,9 @@
-"""Storage handles: one interface for local paths and ``s3://`` URIs (``gs://`` joins in Lab 6.4).
+"""Storage handles: one interface for local paths, ``s3://`` and ``gs://`` URIs.
 
 A trainer asks ``get_handle(uri)`` for a handle and reads or writes bytes, CSVs and model files
 through it, without caring where they live. This is the "local / dev" persistence path that
-Lab 6.1.2 compares with the trainer's own manual S3 upload.
+Lab 6.1.2 compares with the trainer's own manual S3 upload; in Lab 6.4 the same trainer writes
+to Cloud Storage through it, unchanged.
 """
 
 from __future__ import annotations
@@ -20,10 +21,19 @@ import boto3
 import pandas as pd
 from botocore.exceptions import BotoCoreError, ClientError
 
-SCHEMES = ("file", "s3")
+SCHEMES = ("file", "s3", "gs")
 
-# Amazon S3 general purpose bucket naming rules (length, characters, no IP-address shape).
-_BUCKET_RULE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+# Bucket naming rules by scheme: Amazon S3 general purpose buckets, Cloud Storage buckets.
+_BUCKET_RULES = {
+    "s3": (
+        re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"),
+        "3-63 lower-case letters, digits, dots or hyphens",
+    ),
+    "gs": (
+        re.compile(r"^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$"),
+        "3-63 lower-case letters, digits, dots, hyphens or underscores",
+    ),
+}
 _IP_SHAPE = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
 
 
@@ -89,10 +99,11 @@ def parse_uri(uri: str) -> Location:
     bucket, _, key = rest.partition("/")
     if not bucket:
         raise InvalidURIError(f"{text} has no bucket name: write it as {scheme}://BUCKET/KEY")
-    if not _BUCKET_RULE.match(bucket) or ".." in bucket or _IP_SHAPE.match(bucket):
+    rule, allowed = _BUCKET_RULES[scheme]
+    if not rule.match(bucket) or ".." in bucket or _IP_SHAPE.match(bucket):
         raise InvalidURIError(
-            f"'{bucket}' is not a valid bucket name: use 3-63 lower-case letters, digits, "
-            "dots or hyphens, starting and ending with a letter or digit"
+            f"'{bucket}' is not a valid bucket name: use {allowed}, "
+            "starting and ending with a letter or digit"
         )
     if not key:
         raise InvalidURIError(f"{text} has no object key: write it as {scheme}://{bucket}/KEY")
@@ -266,9 +277,72 @@ def _error_code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 
 
+class GcsHandle(Handle):
+    """An object in Cloud Storage, reached with google-cloud-storage wherever it points."""
+
+    def __init__(self, location: Location, client: Any = None) -> None:
+        super().__init__(location)
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        """The Cloud Storage client, made on first use."""
+        if self._client is None:
+            from google.cloud import storage
+
+            self._client = storage.Client()
+        return self._client
+
+    def _blob(self) -> Any:
+        return self.client.bucket(self.location.bucket).blob(self.location.path)
+
+    def read_bytes(self) -> bytes:
+        from google.api_core import exceptions
+
+        try:
+            return self._blob().download_as_bytes()
+        except exceptions.NotFound:
+            self.check_writable()  # a missing bucket says so before a missing object does
+            raise NotFoundError(f"no object at {self.uri}: check the name") from None
+        except exceptions.Forbidden:
+            raise _gcs_forbidden(self.location) from None
+
+    def write_bytes(self, data: bytes) -> None:
+        from google.api_core import exceptions
+
+        # One request: Cloud Storage makes the object visible whole or not at all.
+        try:
+            self._blob().upload_from_string(data)
+        except exceptions.NotFound:
+            self.check_writable()
+            raise
+        except exceptions.Forbidden:
+            raise _gcs_forbidden(self.location) from None
+
+    def exists(self) -> bool:
+        return bool(self._blob().exists())
+
+    def check_writable(self) -> None:
+        bucket = self.location.bucket
+        if self.client.lookup_bucket(bucket) is None:
+            raise NotFoundError(
+                f"Cloud Storage bucket '{bucket}' does not exist: create it "
+                f"(gcloud storage buckets create gs://{bucket}) or fix the URI"
+            )
+
+
+def _gcs_forbidden(location: Location) -> NotWritableError:
+    return NotWritableError(
+        f"access denied to gs://{location.bucket}: the credentials in use lack Storage "
+        "permission on it"
+    )
+
+
 def get_handle(uri: str) -> Handle:
-    """A handle for a local path, ``file://`` or ``s3://`` URI."""
+    """A handle for a local path, ``file://``, ``s3://`` or ``gs://`` URI."""
     location = parse_uri(uri)
     if location.scheme == "s3":
         return S3Handle(location)
+    if location.scheme == "gs":
+        return GcsHandle(location)
     return LocalHandle(location)
