@@ -176,7 +176,71 @@ LAB_6_2 = Lab(
     ),
 )
 
-LABS: tuple[Lab, ...] = (LAB_6_1, LAB_6_2)
+LAB_6_4 = Lab(
+    id="6.4",
+    title="Cloud Storage and Vertex AI set-up",
+    module="vertex_setup",
+    tasks=(
+        Task(
+            "6.4.1",
+            "Install SDKs",
+            "vertex_setup.py",
+            "preflight",
+            "preflight() function",
+            "pip3 install --upgrade --quiet pyarrow google-cloud-aiplatform "
+            "google-cloud-bigquery google-cloud-bigquery-storage db-dtypes",
+            "Enable Python environment to interact with Vertex AI and BigQuery",
+        ),
+        Task(
+            "6.4.2",
+            "Authenticate Environment",
+            "vertex_setup.py",
+            "authenticate",
+            "authenticate() function",
+            "auth.authenticate_user() (Colab only)",
+            "Ensure secure access to GCP resources",
+        ),
+        Task(
+            "6.4.3",
+            "Set Project Information",
+            "vertex_setup.py",
+            "project_info",
+            "project_info() function",
+            'PROJECT_ID = "...", LOCATION = "us-east1"',
+            "Required for all GCP API calls",
+        ),
+        Task(
+            "6.4.4",
+            "Create Cloud Storage Bucket",
+            "vertex_setup.py",
+            "create_bucket",
+            "create_bucket() function",
+            'BUCKET_URI = f"gs://churn-user19-{PROJECT_ID}-unique"; gsutil mb -l {LOCATION}',
+            "Buckets store datasets and exported models",
+        ),
+        Task(
+            "6.4.5",
+            "Configure Service Account",
+            "vertex_setup.py",
+            "service_account",
+            "service_account() function",
+            'SERVICE_ACCOUNT = "vertex-pipeline-executor@..."',
+            "Service accounts provide secure, auditable access",
+        ),
+        Task(
+            "6.4.6",
+            "Initialize SDKs",
+            "vertex_setup.py",
+            "init_sdks",
+            "init_sdks() function",
+            "aiplatform.init(project=PROJECT_ID, staging_bucket=BUCKET_URI); "
+            "bqclient = bigquery.Client(project=PROJECT_ID)",
+            "Required for pipeline jobs and queries",
+        ),
+    ),
+)
+
+LABS: tuple[Lab, ...] = (LAB_6_1, LAB_6_2, LAB_6_4)
 
 
 def all_tasks() -> tuple[Task, ...]:
