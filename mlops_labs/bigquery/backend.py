@@ -1,0 +1,310 @@
+"""The sandbox's state and operations: the catalog, the query runner, jobs, upload sessions.
+
+Every job runs to completion inside the request that inserts it, so jobs are DONE (with or
+without an errorResult) by the time the client first sees them.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import AccessDenied, BigQueryError, Duplicate, InternalError, Invalid, NotFound
+from .jobs import QueryContext, QueryRunner
+from .loads import load
+from .models import DEFAULT_LOCATION, PUBLIC_PROJECT, Catalog, Job, now_ms
+from .parameters import bind_parameters
+from .public_data import install_public_data
+from .sql import TableName
+
+DEFAULT_PAGE_SIZE = 100_000
+_log = logging.getLogger(__name__)
+_JOB_ID = re.compile(r"[A-Za-z0-9_-]{1,1024}")
+
+
+@dataclass
+class UploadSession:
+    """A resumable upload under way: the job it will insert and the bytes received so far."""
+
+    project: str
+    resource: dict[str, Any]
+    data: bytearray
+
+
+class BigQueryBackend:
+    """One sandbox's datasets, tables and jobs."""
+
+    def __init__(self, page_size: int | None = None) -> None:
+        self.catalog = Catalog()
+        self.runner = QueryRunner(self.catalog)
+        self.page_size = page_size or DEFAULT_PAGE_SIZE
+        self.jobs: dict[tuple[str, str], Job] = {}
+        self.uploads: dict[str, UploadSession] = {}
+        # Requests are answered one at a time: jobs, uploads and DuckDB share the one lock.
+        self.lock = self.catalog.lock
+        install_public_data(self.catalog)
+
+    def reset(self) -> None:
+        """Forget every project, dataset, table and job but the public datasets."""
+        with self.lock:
+            self.catalog.reset(keep={PUBLIC_PROJECT})
+            self.jobs.clear()
+            self.uploads.clear()
+
+    def close(self) -> None:
+        """Release the DuckDB database."""
+        self.catalog.close()
+
+    # Jobs
+
+    def insert_job(self, project: str, resource: dict[str, Any], data: bytes | None = None) -> Job:
+        """jobs.insert: create and run a query or load job (extract and copy are refused)."""
+        configuration = dict(resource.get("configuration") or {})
+        reference = resource.get("jobReference") or {}
+        job_id = reference.get("jobId") or f"job_{uuid.uuid4().hex}"
+        location = reference.get("location") or DEFAULT_LOCATION
+        kinds = [k for k in ("query", "load", "extract", "copy") if k in configuration]
+        if len(kinds) != 1:
+            raise Invalid("Job configuration must name exactly one of query, load, extract, copy")
+        kind = kinds[0]
+        if kind == "extract":
+            raise Invalid(
+                "Extract jobs (exporting a table to Cloud Storage) are not supported by the "
+                "BigQuery sandbox yet"
+            )
+        if kind == "copy":
+            raise Invalid("Copy jobs are not supported by the BigQuery sandbox yet")
+        if kind == "load" and data is None:
+            if configuration["load"].get("sourceUris"):
+                raise Invalid(
+                    "Loading from Cloud Storage (sourceUris) is not supported by the BigQuery "
+                    "sandbox yet: upload the data with load_table_from_file or "
+                    "load_table_from_dataframe"
+                )
+            raise Invalid("Load configuration must specify at least one source URI")
+        self._check_job_id(project, job_id)
+        configuration["jobType"] = kind.upper()
+        with self.lock:
+            job = Job(project, job_id, location, kind.upper(), configuration, now_ms())
+            if not configuration.get("dryRun"):
+                self.jobs[(project, job_id)] = job
+        if kind == "query":
+            self._run_query(job, configuration["query"], bool(configuration.get("dryRun")))
+            if configuration.get("dryRun") and job.error is not None:
+                raise job.error  # a dry run's mistakes are the request's errors
+        else:
+            self._run_load(job, configuration["load"], data or b"")
+        return job
+
+    def query(self, project: str, request: dict[str, Any]) -> Job:
+        """jobs.query: run a query job now; its result is the response."""
+        configuration: dict[str, Any] = {"query": {}}
+        copied = (
+            "query",
+            "useLegacySql",
+            "defaultDataset",
+            "queryParameters",
+            "parameterMode",
+            "useQueryCache",
+            "maximumBytesBilled",
+            "labels",
+            "createSession",
+            "connectionProperties",
+        )
+        for key in copied:
+            if key in request and key != "labels":
+                configuration["query"][key] = request[key]
+        if request.get("labels"):
+            configuration["labels"] = request["labels"]
+        if request.get("dryRun"):
+            configuration["dryRun"] = True
+        resource = {
+            "jobReference": {"location": request.get("location") or DEFAULT_LOCATION},
+            "configuration": configuration,
+        }
+        return self.insert_job(project, resource)
+
+    def _check_job_id(self, project: str, job_id: str) -> None:
+        if not _JOB_ID.fullmatch(job_id):
+            raise Invalid(
+                f'Invalid job ID "{job_id}". Job IDs must be alphanumeric (plus underscores '
+                "and dashes) and must be at most 1024 characters long."
+            )
+        if project == PUBLIC_PROJECT:
+            raise AccessDenied(
+                f"Access Denied: Project {project}: User does not have bigquery.jobs.create "
+                f"permission in project {project}."
+            )
+        if (project, job_id) in self.jobs:
+            raise Duplicate(f"Already Exists: Job {project}:{DEFAULT_LOCATION}.{job_id}")
+
+    def _run_query(self, job: Job, config: dict[str, Any], dry_run: bool) -> None:
+        job.started_ms = now_ms()
+        try:
+            context = self._context(job, config, dry_run)
+            query = config.get("query")
+            if not isinstance(query, str) or not query.strip():
+                raise Invalid("Required parameter is missing: query")
+            job.result = self.runner.run(query, context)
+        except BigQueryError as error:
+            job.error = error
+        except Exception as error:  # a bug of the sandbox fails the job, not the request
+            _log.exception("the BigQuery sandbox failed to run job %s", job.full_id)
+            first = str(error).splitlines()[0] if str(error) else type(error).__name__
+            job.error = InternalError(f"The BigQuery sandbox failed to run the query: {first}")
+        job.ended_ms = now_ms()
+        config.setdefault("priority", "INTERACTIVE")
+        config.setdefault("useLegacySql", False)
+
+    def _context(self, job: Job, config: dict[str, Any], dry_run: bool) -> QueryContext:
+        if config.get("useLegacySql"):
+            raise Invalid(
+                "Legacy SQL is not supported by the BigQuery sandbox: set useLegacySql to false"
+            )
+        default = config.get("defaultDataset")
+        destination = config.get("destinationTable")
+        types, values = bind_parameters(
+            config.get("queryParameters") or [], config.get("parameterMode")
+        )
+        return QueryContext(
+            catalog=self.catalog,
+            runner=self.runner,
+            project=job.project,
+            location=job.location,
+            default_dataset=(
+                TableName(default.get("projectId") or job.project, default["datasetId"])
+                if default
+                else None
+            ),
+            parameter_types=types,
+            parameter_values=values,
+            destination=(
+                TableName(
+                    destination.get("projectId") or job.project,
+                    destination["datasetId"],
+                    destination["tableId"],
+                )
+                if destination
+                else None
+            ),
+            write_disposition=config.get("writeDisposition"),
+            create_disposition=config.get("createDisposition"),
+            dry_run=dry_run,
+        )
+
+    def _run_load(self, job: Job, config: dict[str, Any], data: bytes) -> None:
+        job.started_ms = now_ms()
+        try:
+            with self.catalog.lock:
+                job.load_statistics = load(self.catalog, config, data)
+        except BigQueryError as error:
+            job.error = error
+        job.ended_ms = now_ms()
+
+    def get_job(self, project: str, job_id: str, location: str | None = None) -> Job:
+        """jobs.get; NotFound in BigQuery's words for an unknown job or another location."""
+        job = self.jobs.get((project, job_id))
+        if job is None or (location and location.upper() != job.location.upper()):
+            where = (location or DEFAULT_LOCATION).upper()
+            raise NotFound(f"Not found: Job {project}:{where}.{job_id}")
+        return job
+
+    def list_jobs(self, project: str, state: list[str] | None = None) -> list[Job]:
+        """The project's jobs, newest first (every one is DONE)."""
+        found = [job for (p, _), job in self.jobs.items() if p == project]
+        if state and "done" not in [s.lower() for s in state]:
+            return []
+        return sorted(found, key=lambda job: job.created_ms, reverse=True)
+
+    def delete_job(self, project: str, job_id: str, location: str | None = None) -> None:
+        """jobs.delete: forget a job's metadata."""
+        job = self.get_job(project, job_id, location)
+        with self.lock:
+            del self.jobs[(job.project, job.job_id)]
+
+    # Uploads
+
+    def open_upload(self, project: str, resource: dict[str, Any]) -> str:
+        """Start a resumable upload; its session id."""
+        session = uuid.uuid4().hex
+        with self.lock:
+            self.uploads[session] = UploadSession(project, resource, bytearray())
+        return session
+
+    def upload_chunk(
+        self, session_id: str, content_range: str | None, chunk: bytes
+    ) -> tuple[Job | None, int]:
+        """Add a chunk; the inserted job once the last byte is in, and the bytes held."""
+        session = self.uploads.get(session_id)
+        if session is None:
+            raise NotFound(f"Not found: upload session {session_id}")
+        match = re.fullmatch(r"bytes (\*|(\d+)-(\d+))/(\*|\d+)", (content_range or "").strip())
+        if content_range and not match:
+            raise Invalid(f"Invalid Content-Range header: {content_range}")
+        if match and match.group(2) is not None and int(match.group(2)) != len(session.data):
+            raise Invalid(
+                f"Upload chunk starts at byte {match.group(2)} but {len(session.data)} bytes "
+                "have been received"
+            )
+        session.data.extend(chunk)
+        total = match.group(4) if match else str(len(session.data))
+        if total == "*" or int(total) > len(session.data):
+            return None, len(session.data)
+        with self.lock:
+            del self.uploads[session_id]
+        return self.insert_job(session.project, session.resource, bytes(session.data)), len(
+            session.data
+        )
+
+    # Result pages
+
+    def result_page(
+        self,
+        job: Job,
+        start_index: int | None,
+        max_results: int | None,
+        page_token: str | None,
+    ) -> tuple[list[tuple[Any, ...]], str | None]:
+        """A page of a finished query's rows and the token of the next page."""
+        assert job.result is not None
+        rows = job.result.rows
+        return page(rows, job.full_id, start_index, max_results, page_token, self.page_size)
+
+
+def page(
+    rows: list[Any],
+    owner: str,
+    start_index: int | None,
+    max_results: int | None,
+    page_token: str | None,
+    page_size: int,
+) -> tuple[list[Any], str | None]:
+    """A page of ``rows`` from a token (or a start index), and the token for the next."""
+    start = read_token(page_token, owner) if page_token else int(start_index or 0)
+    count = page_size if max_results is None else min(int(max_results), page_size)
+    end = min(start + count, len(rows))
+    more = end < len(rows) and count > 0
+    return rows[start:end], make_token(owner, end) if more else None
+
+
+def make_token(owner: str, offset: int) -> str:
+    """An opaque page token: which listing it belongs to and where the next page starts."""
+    raw = json.dumps({"o": owner, "i": offset}).encode()
+    return base64.urlsafe_b64encode(raw).decode("ascii")
+
+
+def read_token(token: str, owner: str) -> int:
+    """The offset a page token holds; Invalid for a token of another listing or garbage."""
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(token.encode()))
+        if decoded["o"] == owner and isinstance(decoded["i"], int) and decoded["i"] >= 0:
+            return decoded["i"]
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        pass
+    raise Invalid(f"Invalid page token: {token}")
