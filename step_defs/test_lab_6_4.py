@@ -217,6 +217,14 @@ def vertex_config(ctx, location: str) -> None:
     assert config.service_account == ctx.account
 
 
+@then("the BigQuery client reads the public penguins table")
+def bigquery_reads(ctx) -> None:
+    rows = ctx.sdks.bigquery.query_and_wait(
+        "SELECT COUNT(*) AS n FROM `bigquery-public-data.ml_datasets.penguins`", location="US"
+    )
+    assert [row.n for row in rows] == [344]
+
+
 @then(parsers.parse('the BigQuery client is for the project "{project}" in "{location}"'))
 def bigquery_client(ctx, project: str, location: str) -> None:
     assert (ctx.sdks.bigquery.project, ctx.sdks.bigquery.location) == (project, location)

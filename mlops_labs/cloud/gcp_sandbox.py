@@ -1,4 +1,4 @@
-"""Offline Google Cloud: credentials and Cloud Storage, started and reset together."""
+"""Offline Google Cloud: credentials, Cloud Storage and BigQuery, started and reset together."""
 
 from __future__ import annotations
 
@@ -13,33 +13,43 @@ __all__ = ["PROJECT", "GoogleCloudSandbox"]
 
 
 class GoogleCloudSandbox:
-    """The Google Cloud side of offline mode: application-default credentials and Storage."""
+    """The Google Cloud side of offline mode: credentials, Cloud Storage and BigQuery."""
 
     def __init__(self) -> None:
+        from ..bigquery.server import BigQuerySandbox
+
         self._directory = Path(tempfile.mkdtemp(prefix="mlops-labs-gcp-"))
         self.auth = GoogleAuthSandbox(self._directory)
         self.storage = GcsSandbox()
+        self.bigquery = BigQuerySandbox()
         self.project = PROJECT
 
     def start(self) -> GoogleCloudSandbox:
         """Start every service (idempotent)."""
         self.auth.start()
         self.storage.start()
+        self.bigquery.start()
         return self
 
     def stop(self) -> None:
         """Stop every service and remove the offline key."""
+        self.bigquery.stop()
         self.storage.stop()
         self.auth.stop()
         shutil.rmtree(self._directory, ignore_errors=True)
 
     def reset(self) -> None:
-        """Empty every service: no bucket, no object."""
+        """Empty every service: no bucket, object, dataset, table or job (public data stays)."""
         self.storage.reset()
+        self.bigquery.reset()
 
     def environment(self) -> dict[str, str | None]:
         """The settings that point the Google Cloud client libraries here."""
-        return {**self.auth.environment(), **self.storage.environment()}
+        return {
+            **self.auth.environment(),
+            **self.storage.environment(),
+            **self.bigquery.environment(),
+        }
 
     def __enter__(self) -> GoogleCloudSandbox:
         return self.start()
