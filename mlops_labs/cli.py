@@ -34,6 +34,16 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="check the lab code in this folder instead of the reference",
     )
+    sandbox = commands.add_parser(
+        "sandbox",
+        help="start every offline service and print the settings that point SDKs at them",
+    )
+    sandbox.add_argument(
+        "--format",
+        choices=("sh", "dotenv", "json"),
+        default="sh",
+        help="how to print the settings (default: shell export lines)",
+    )
     return parser
 
 
@@ -45,6 +55,10 @@ def main(argv: list[str] | None = None) -> int:
             from .check import check
 
             return check(args.targets, cloud=args.cloud, labs_dir=args.labs_dir)
+        if args.command == "sandbox":
+            from .sandbox_command import run
+
+            return run(sys.stdout, style=args.format)
     except (KitError, RunError) as exc:
         print(f"mlops-labs: error: {exc}", file=sys.stderr)
         return 2

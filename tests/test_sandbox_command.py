@@ -1,0 +1,73 @@
+"""``mlops-labs sandbox``: the printed settings reach every service, with the official SDKs."""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+
+import boto3
+import pytest
+from google.cloud import bigquery, storage
+
+from mlops_labs.cloud import environment
+from mlops_labs.sandbox_command import render, run
+
+
+@pytest.fixture
+def sandbox():
+    """The sandbox command serving in a thread, and the settings it printed."""
+    stop, started = threading.Event(), threading.Event()
+    out = io.StringIO()
+    found: dict = {}
+
+    def ready(settings):
+        found.update(settings)
+        started.set()
+
+    thread = threading.Thread(target=run, args=(out,), kwargs={"stop": stop, "ready": ready})
+    thread.start()
+    assert started.wait(60), "the sandbox did not start"
+    yield found, out.getvalue()
+    stop.set()
+    thread.join(60)
+
+
+def test_the_printed_settings_reach_every_service(sandbox):
+    settings, printed = sandbox
+    assert f"export AWS_ENDPOINT_URL={settings['AWS_ENDPOINT_URL']}" in printed
+    for name in (
+        "STORAGE_EMULATOR_HOST",
+        "BIGQUERY_EMULATOR_HOST",
+        "AWS_ENDPOINT_URL_REDSHIFT_DATA",
+    ):
+        assert settings[name].startswith("http://127.0.0.1:"), name
+    with environment.applied(settings):
+        boto3.DEFAULT_SESSION = None
+        boto3.client("s3").create_bucket(Bucket="sandbox-check")
+        buckets = boto3.client("s3").list_buckets()["Buckets"]
+        assert "sandbox-check" in [bucket["Name"] for bucket in buckets]
+        data_api = boto3.client("redshift-data")
+        statement = data_api.execute_statement(
+            Sql="SELECT 1 AS one", Database="dev", ClusterIdentifier="c"
+        )
+        assert data_api.get_statement_result(Id=statement["Id"])["Records"] == [[{"longValue": 1}]]
+        storage.Client().create_bucket("sandbox-check-gcs")
+        assert [b.name for b in storage.Client().list_buckets()] == ["sandbox-check-gcs"]
+        rows = bigquery.Client().query_and_wait("SELECT 40 + 2 AS answer")
+        assert [row.answer for row in rows] == [42]
+    boto3.DEFAULT_SESSION = None
+
+
+@pytest.mark.parametrize(
+    ("style", "expected"),
+    [
+        ("sh", "export A='x y'\nunset B"),
+        ("dotenv", "A=x y"),
+        ("json", '{\n  "A": "x y"\n}'),
+    ],
+)
+def test_settings_print_in_each_style(style, expected):
+    assert render({"A": "x y", "B": None}, style) == expected
+    if style == "json":
+        assert json.loads(render({"A": "x y"}, style)) == {"A": "x y"}
