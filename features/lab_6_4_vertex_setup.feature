@@ -77,6 +77,6 @@ Feature: Lab 6.4 - Cloud Storage and Vertex AI set-up
   Scenario: 6.4.6 Initialize SDKs
     Given the staging bucket for "user19" in "us-east1" exists
     When I initialize the Vertex AI and BigQuery SDKs with the service account "vertex-pipeline-executor@mlops-labs-sandbox.iam.gserviceaccount.com"
-    Then Vertex AI uses the project, "us-east1", the staging bucket and the service account
+    Then Vertex AI uses the project, "us-east1", the staging bucket and the service account, over REST
     And the BigQuery client is for the project "mlops-labs-sandbox" in "us-east1"
     And the BigQuery client reads the public penguins table

@@ -215,6 +215,7 @@ def vertex_config(ctx, location: str) -> None:
     assert (config.project, config.location) == (ctx.project, location)
     assert config.staging_bucket == ctx.bucket_uri
     assert config.service_account == ctx.account
+    assert config._api_transport == "rest", "Vertex AI calls must go over REST, not gRPC"
 
 
 @then("the BigQuery client reads the public penguins table")

@@ -302,8 +302,9 @@ def init_sdks(info: ProjectInfo, staging_bucket: str, account: str | None = None
     # TODO: Lab 6.4.6 - Initialize SDKs
     # WHERE: this function.
     # WHAT:  aiplatform.init(project=, location=, staging_bucket=, service_account=) sets the
-    #        defaults every Vertex AI call uses; bigquery.Client(project=, location=) is the
-    #        handle for queries and BigQuery ML.
+    #        defaults every Vertex AI call uses (REST transport: plain HTTPS, which proxies,
+    #        sandboxes and recorders can see, where gRPC is opaque); bigquery.Client(project=,
+    #        location=) is the handle for queries and BigQuery ML.
     # WHY:   set once, the defaults keep every later call short and consistent; neither makes a
     #        network call, so a wrong value shows at first use (hence the checks above).
     # BEGIN SOLUTION
@@ -314,6 +315,7 @@ def init_sdks(info: ProjectInfo, staging_bucket: str, account: str | None = None
         location=info.location,
         staging_bucket=staging_bucket,
         service_account=account,
+        api_transport="rest",
     )
     return Sdks(aiplatform, bigquery.Client(project=info.project_id, location=info.location))
     # END SOLUTION
