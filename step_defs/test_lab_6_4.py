@@ -207,7 +207,8 @@ def accepted(ctx) -> None:
 
 @then(
     parsers.parse(
-        'Vertex AI uses the project, "{location}", the staging bucket and the service account'
+        'Vertex AI uses the project, "{location}", the staging bucket and the service account, '
+        "over REST"
     )
 )
 def vertex_config(ctx, location: str) -> None:
