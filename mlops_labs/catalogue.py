@@ -240,7 +240,44 @@ LAB_6_4 = Lab(
     ),
 )
 
-LABS: tuple[Lab, ...] = (LAB_6_1, LAB_6_2, LAB_6_4)
+LAB_6_5 = Lab(
+    id="6.5",
+    title="BigQuery ML",
+    module="bqml",
+    tasks=(
+        Task(
+            "6.5.1",
+            "Create BigQuery Dataset",
+            "bqml.py",
+            "create_dataset",
+            "create_dataset() function",
+            "CREATE SCHEMA penguins",
+            "Organize tables and models in BigQuery",
+        ),
+        Task(
+            "6.5.2",
+            "Train BigQuery ML Model",
+            "bqml.py",
+            "create_model_sql",
+            "create_model_sql() and train_model() functions",
+            "CREATE OR REPLACE MODEL penguins OPTIONS(model_type='DNN_CLASSIFIER', "
+            "input_label_cols=['species']) AS SELECT * FROM "
+            "`bigquery-public-data.ml_datasets.penguins`",
+            "Learn SQL-based training",
+        ),
+        Task(
+            "6.5.3",
+            "Evaluate Model",
+            "bqml.py",
+            "evaluate_model",
+            "evaluate_model() function",
+            "SELECT * FROM ML.EVALUATE(MODEL penguins) ORDER BY roc_auc DESC LIMIT 1",
+            "Validate model performance",
+        ),
+    ),
+)
+
+LABS: tuple[Lab, ...] = (LAB_6_1, LAB_6_2, LAB_6_4, LAB_6_5)
 
 
 def all_tasks() -> tuple[Task, ...]:

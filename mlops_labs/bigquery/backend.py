@@ -40,9 +40,14 @@ class UploadSession:
 class BigQueryBackend:
     """One sandbox's datasets, tables and jobs."""
 
-    def __init__(self, page_size: int | None = None) -> None:
+    def __init__(self, page_size: int | None = None, *, bigquery_ml: bool = True) -> None:
         self.catalog = Catalog()
         self.runner = QueryRunner(self.catalog)
+        if bigquery_ml:
+            # Imported here: scikit-learn loads only in sandboxes that train models.
+            from .ml import install
+
+            install(self.runner)
         self.page_size = page_size or DEFAULT_PAGE_SIZE
         self.jobs: dict[tuple[str, str], Job] = {}
         self.uploads: dict[str, UploadSession] = {}

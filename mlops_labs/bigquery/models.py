@@ -121,6 +121,8 @@ class Catalog:
         self.projects: set[str] = set()
         self.datasets: dict[tuple[str, str], Dataset] = {}
         self.tables: dict[tuple[str, str, str], Table] = {}
+        # BigQuery ML models by (project, dataset, model); ``bigquery/ml.py`` fills it.
+        self.models: dict[tuple[str, str, str], Any] = {}
 
     def close(self) -> None:
         """Release the DuckDB database."""
@@ -139,6 +141,7 @@ class Catalog:
                 self.projects.discard(project)
             self.datasets = {k: v for k, v in self.datasets.items() if k[0] in keep}
             self.tables = {k: v for k, v in self.tables.items() if k[0] in keep}
+            self.models = {k: v for k, v in self.models.items() if k[0] in keep}
 
     # Projects and datasets
 
@@ -184,10 +187,13 @@ class Catalog:
             dataset = self.get_dataset(name)
             self.check_writable(dataset.name)
             tables = self.list_tables(name)
-            if tables and not delete_contents:
+            models = [key for key in self.models if key[:2] == (name.project, name.dataset)]
+            if (tables or models) and not delete_contents:
                 raise ResourceInUse(f"Dataset {name} is still in use")
             for table in tables:
                 self.drop_table(table.name)
+            for key in models:
+                del self.models[key]
             if name.dataset != "main":  # every DuckDB catalog keeps its main schema
                 schema = f"{quote(name.project)}.{quote(name.dataset)}"
                 self.run(f"DROP SCHEMA {schema} CASCADE")
@@ -366,6 +372,7 @@ class QueryResult:
     referenced_tables: list[TableName] = field(default_factory=list)
     destination: TableName | None = None
     bytes_processed: int = 0
+    ml_statistics: dict[str, Any] | None = None
 
 
 @dataclass

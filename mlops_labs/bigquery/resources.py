@@ -107,6 +107,8 @@ def query_statistics(job: Job) -> dict[str, Any]:
         stats["ddlTargetTable"] = table_reference(result.ddl_target_table)
     if result.ddl_target_dataset:
         stats["ddlTargetDataset"] = dataset_reference(result.ddl_target_dataset)
+    if result.ml_statistics:
+        stats["mlStatistics"] = result.ml_statistics
     if result.referenced_tables:
         unique = list(dict.fromkeys(result.referenced_tables))
         stats["referencedTables"] = [table_reference(name) for name in unique]

@@ -66,6 +66,10 @@ _ROUTES = [
     ("DELETE", f"{API}/<project>/datasets/<dataset>/tables/<table>", "delete_table"),
     ("GET", f"{API}/<project>/datasets/<dataset>/tables/<table>/data", "list_rows"),
     ("POST", f"{API}/<project>/datasets/<dataset>/tables/<table>/insertAll", "insert_all"),
+    ("GET", f"{API}/<project>/datasets/<dataset>/models", "list_models"),
+    ("GET", f"{API}/<project>/datasets/<dataset>/models/<model>", "get_model"),
+    ("PATCH", f"{API}/<project>/datasets/<dataset>/models/<model>", "patch_model"),
+    ("DELETE", f"{API}/<project>/datasets/<dataset>/models/<model>", "delete_model"),
     ("GET", f"{API}/<project>/jobs", "list_jobs"),
     ("POST", f"{API}/<project>/jobs", "insert_job"),
     ("GET", f"{API}/<project>/jobs/<job>", "get_job"),
@@ -84,6 +88,7 @@ _REQUEST_SCHEMAS = {
     "insert_table": "Table",
     "patch_table": "Table",
     "insert_all": "TableDataInsertAllRequest",
+    "patch_model": "Model",
     "insert_job": "Job",
     "query": "QueryRequest",
 }
@@ -469,6 +474,65 @@ class BigQueryResponses:
         if errors:
             resource["insertErrors"] = errors
         return 200, resource
+
+    # Models (BigQuery ML): imported when asked for, so scikit-learn loads only when used
+
+    def list_models(self, request: Request, body: Any, project: str, dataset: str) -> Reply:
+        """models.list, paged: reference, type, times and labels of each model."""
+        from . import ml
+
+        name = TableName(project, dataset)
+        models = ml.list_models(self.backend.catalog, name)
+        chosen, token = _page(request, models, f"models:{name}")
+        resource: dict[str, Any] = {}
+        if chosen:
+            resource["models"] = [model.list_item() for model in chosen]
+        if token:
+            resource["nextPageToken"] = token
+        return 200, resource
+
+    def get_model(
+        self, request: Request, body: Any, project: str, dataset: str, model: str
+    ) -> Reply:
+        """models.get."""
+        from . import ml
+
+        found = ml.get_model(self.backend.catalog, TableName(project, dataset, model))
+        return 200, found.resource()
+
+    def patch_model(
+        self, request: Request, body: Any, project: str, dataset: str, model: str
+    ) -> Reply:
+        """models.patch: description, friendlyName, labels (null removes one), expirationTime."""
+        from . import ml
+
+        found = ml.get_model(self.backend.catalog, TableName(project, dataset, model))
+        self._check_etag(request, found.resource())
+        self.backend.catalog.check_writable(found.name)
+        for key, attribute in (
+            ("description", "description"),
+            ("friendlyName", "friendly_name"),
+            ("expirationTime", "expiration_ms"),
+        ):
+            if key in body:
+                setattr(found, attribute, body[key])
+        if "labels" in body:
+            for key, value in (body["labels"] or {}).items():
+                if value is None:
+                    found.labels.pop(key, None)
+                else:
+                    found.labels[key] = value
+        found.modified_ms = now_ms()
+        return 200, found.resource()
+
+    def delete_model(
+        self, request: Request, body: Any, project: str, dataset: str, model: str
+    ) -> Reply:
+        """models.delete."""
+        from . import ml
+
+        ml.delete_model(self.backend.catalog, TableName(project, dataset, model))
+        return Response(status=204)
 
     # Jobs
 

@@ -16,9 +16,11 @@ class BigQuerySandbox(LoopbackServer):
 
     name = "the BigQuery sandbox"
 
-    def __init__(self, *, page_size: int | None = None) -> None:
+    def __init__(self, *, page_size: int | None = None, bigquery_ml: bool = True) -> None:
         super().__init__()
-        self.backend = BigQueryBackend(page_size=page_size)
+        # BigQuery ML (CREATE MODEL, ML.EVALUATE, ML.PREDICT, ML.TRAINING_INFO, models.*) is
+        # opt-in while the core sandbox's tests still expect it refused.
+        self.backend = BigQueryBackend(page_size=page_size, bigquery_ml=bigquery_ml)
         self._responses = BigQueryResponses(self.backend)
 
     def wsgi_app(self) -> Any:
