@@ -71,3 +71,48 @@ def test_settings_print_in_each_style(style, expected):
     assert render({"A": "x y", "B": None}, style) == expected
     if style == "json":
         assert json.loads(render({"A": "x y"}, style)) == {"A": "x y"}
+
+
+def test_code_written_from_the_bigquery_documentation_runs_unchanged(sandbox):
+    """Dataset, DataFrame load, parameterised query, pandas, BigQuery ML, models, cleanup."""
+    import pandas as pd
+
+    settings, _ = sandbox
+    with environment.applied(settings):
+        client = bigquery.Client()
+        dataset = bigquery.Dataset(f"{client.project}.docs_walkthrough")
+        dataset.location = "US"
+        client.create_dataset(dataset, exists_ok=True)
+
+        frame = pd.DataFrame({"name": ["ann", "bob", "cy", "dee"], "score": [1.0, 2.5, 4.0, 5.5]})
+        table_id = f"{client.project}.docs_walkthrough.scores"
+        client.load_table_from_dataframe(frame, table_id).result()
+        assert client.get_table(table_id).num_rows == 4
+
+        config = bigquery.QueryJobConfig(
+            query_parameters=[bigquery.ScalarQueryParameter("floor", "FLOAT64", 2.0)]
+        )
+        rows = client.query(
+            f"SELECT name FROM `{table_id}` WHERE score > @floor ORDER BY name", job_config=config
+        ).to_dataframe()
+        assert rows.name.tolist() == ["bob", "cy", "dee"]
+
+        client.query_and_wait(
+            "CREATE MODEL `docs_walkthrough.penguin_species` "
+            "OPTIONS(model_type = 'LOGISTIC_REG', input_label_cols = ['species']) "
+            "AS SELECT * FROM `bigquery-public-data.ml_datasets.penguins` "
+            "WHERE body_mass_g IS NOT NULL"
+        )
+        evaluation = client.query_and_wait(
+            "SELECT * FROM ML.EVALUATE(MODEL `docs_walkthrough.penguin_species`)"
+        ).to_dataframe()
+        assert evaluation.accuracy[0] > 0.9
+        predictions = client.query_and_wait(
+            "SELECT predicted_species FROM ML.PREDICT(MODEL `docs_walkthrough.penguin_species`, "
+            "(SELECT * FROM `bigquery-public-data.ml_datasets.penguins` LIMIT 3))"
+        ).to_dataframe()
+        assert len(predictions) == 3
+        assert [m.model_id for m in client.list_models("docs_walkthrough")] == ["penguin_species"]
+
+        client.delete_dataset("docs_walkthrough", delete_contents=True)
+        assert [d.dataset_id for d in client.list_datasets()] == []
