@@ -61,16 +61,17 @@ class GoogleAuthSandbox(LoopbackServer):
     def start(self) -> GoogleAuthSandbox:
         """Serve the token endpoint and write the key file that points at it."""
         super().start()
-        key = {
-            "type": "service_account",
-            "project_id": PROJECT,
-            "private_key_id": "mlops-labs-offline",
-            "private_key": _private_key_pem(),
-            "client_email": CLIENT_EMAIL,
-            "client_id": "0",
-            "token_uri": f"{self.endpoint}/token",
-            "universe_domain": "googleapis.com",
-        }
+        # The key is made in memory for this run only: nothing secret is ever stored.
+        key = dict(
+            type="service_account",
+            project_id=PROJECT,
+            private_key_id="mlops-labs-offline",
+            private_key=_private_key_pem(),
+            client_email=CLIENT_EMAIL,
+            client_id="0",
+            token_uri=f"{self.endpoint}/token",
+            universe_domain="googleapis.com",
+        )
         self.key_file.parent.mkdir(parents=True, exist_ok=True)
         self.key_file.write_text(json.dumps(key))
         os.chmod(self.key_file, 0o600)
