@@ -116,3 +116,22 @@ def test_code_written_from_the_bigquery_documentation_runs_unchanged(sandbox):
 
         client.delete_dataset("docs_walkthrough", delete_contents=True)
         assert [d.dataset_id for d in client.list_datasets()] == []
+
+
+def test_bigquery_exports_to_and_loads_from_the_sandbox_storage(sandbox):
+    """EXPORT DATA (BigQuery's UNLOAD) writes to Cloud Storage; a load reads it back."""
+    settings, _ = sandbox
+    with environment.applied(settings):
+        storage.Client().create_bucket("export-check")
+        client = bigquery.Client()
+        client.create_dataset("exports", exists_ok=True)
+        client.query_and_wait(
+            "EXPORT DATA OPTIONS(uri = 'gs://export-check/penguins/*.csv', format = 'CSV', "
+            "header = true) AS SELECT species, island FROM "
+            "`bigquery-public-data.ml_datasets.penguins`"
+        )
+        config = bigquery.LoadJobConfig(source_format="CSV", skip_leading_rows=1, autodetect=True)
+        client.load_table_from_uri(
+            "gs://export-check/penguins/*.csv", "exports.penguins_copy", job_config=config
+        ).result()
+        assert client.get_table("exports.penguins_copy").num_rows == 344

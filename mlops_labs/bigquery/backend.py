@@ -17,11 +17,13 @@ from typing import Any
 
 from .errors import AccessDenied, BigQueryError, Duplicate, InternalError, Invalid, NotFound
 from .jobs import QueryContext, QueryRunner
-from .loads import load
+from .loads import load, load_files
 from .models import DEFAULT_LOCATION, PUBLIC_PROJECT, Catalog, Job, now_ms
 from .parameters import bind_parameters
 from .public_data import install_public_data
-from .sql import TableName
+from .sql import StatementKind, TableName
+from .storage import CloudStorage, StorageFactory
+from .values import quote
 
 DEFAULT_PAGE_SIZE = 100_000
 _log = logging.getLogger(__name__)
@@ -40,7 +42,13 @@ class UploadSession:
 class BigQueryBackend:
     """One sandbox's datasets, tables and jobs."""
 
-    def __init__(self, page_size: int | None = None, *, bigquery_ml: bool = True) -> None:
+    def __init__(
+        self,
+        page_size: int | None = None,
+        *,
+        bigquery_ml: bool = True,
+        storage: StorageFactory | None = None,
+    ) -> None:
         self.catalog = Catalog()
         self.runner = QueryRunner(self.catalog)
         if bigquery_ml:
@@ -48,6 +56,13 @@ class BigQueryBackend:
             from .ml import install
 
             install(self.runner)
+        # Loads from gs://, extract jobs and EXPORT DATA need Cloud Storage; without a client
+        # factory they stay refused by name.
+        self.storage = CloudStorage(storage) if storage is not None else None
+        if self.storage is not None:
+            from .exports import export_data_handler
+
+            self.runner.register(StatementKind.EXPORT, export_data_handler(self.storage))
         self.page_size = page_size or DEFAULT_PAGE_SIZE
         self.jobs: dict[tuple[str, str], Job] = {}
         self.uploads: dict[str, UploadSession] = {}
@@ -69,7 +84,7 @@ class BigQueryBackend:
     # Jobs
 
     def insert_job(self, project: str, resource: dict[str, Any], data: bytes | None = None) -> Job:
-        """jobs.insert: create and run a query or load job (extract and copy are refused)."""
+        """jobs.insert: create and run a query, load or extract job (copy jobs are refused)."""
         configuration = dict(resource.get("configuration") or {})
         reference = resource.get("jobReference") or {}
         job_id = reference.get("jobId") or f"job_{uuid.uuid4().hex}"
@@ -78,21 +93,27 @@ class BigQueryBackend:
         if len(kinds) != 1:
             raise Invalid("Job configuration must name exactly one of query, load, extract, copy")
         kind = kinds[0]
-        if kind == "extract":
+        if kind == "extract" and self.storage is None:
             raise Invalid(
                 "Extract jobs (exporting a table to Cloud Storage) are not supported by the "
-                "BigQuery sandbox yet"
+                "BigQuery sandbox without Cloud Storage: start it with a storage client factory"
+            )
+        if kind == "extract" and configuration["extract"].get("sourceModel"):
+            raise Invalid(
+                "Extract jobs of models (exporting a model to Cloud Storage, EXPORT MODEL) are "
+                "not supported by the BigQuery sandbox yet"
             )
         if kind == "copy":
             raise Invalid("Copy jobs are not supported by the BigQuery sandbox yet")
         if kind == "load" and data is None:
-            if configuration["load"].get("sourceUris"):
+            if not configuration["load"].get("sourceUris"):
+                raise Invalid("Load configuration must specify at least one source URI")
+            if self.storage is None:
                 raise Invalid(
                     "Loading from Cloud Storage (sourceUris) is not supported by the BigQuery "
-                    "sandbox yet: upload the data with load_table_from_file or "
-                    "load_table_from_dataframe"
+                    "sandbox without Cloud Storage: start it with a storage client factory, or "
+                    "upload the data with load_table_from_file or load_table_from_dataframe"
                 )
-            raise Invalid("Load configuration must specify at least one source URI")
         self._check_job_id(project, job_id)
         configuration["jobType"] = kind.upper()
         with self.lock:
@@ -103,8 +124,12 @@ class BigQueryBackend:
             self._run_query(job, configuration["query"], bool(configuration.get("dryRun")))
             if configuration.get("dryRun") and job.error is not None:
                 raise job.error  # a dry run's mistakes are the request's errors
+        elif kind == "extract":
+            self._run_extract(job, configuration["extract"])
+        elif data is None:
+            self._run_load_uris(job, configuration["load"])
         else:
-            self._run_load(job, configuration["load"], data or b"")
+            self._run_load(job, configuration["load"], data)
         return job
 
     def query(self, project: str, request: dict[str, Any]) -> Job:
@@ -208,6 +233,66 @@ class BigQueryBackend:
         try:
             with self.catalog.lock:
                 job.load_statistics = load(self.catalog, config, data)
+        except BigQueryError as error:
+            job.error = error
+        job.ended_ms = now_ms()
+
+    def _run_load_uris(self, job: Job, config: dict[str, Any]) -> None:
+        assert self.storage is not None
+        job.started_ms = now_ms()
+        try:
+            files = self.storage.read(list(config["sourceUris"]))
+            with self.catalog.lock:
+                job.load_statistics = load_files(self.catalog, config, [data for _, data in files])
+        except BigQueryError as error:
+            job.error = error
+        job.ended_ms = now_ms()
+
+    def _run_extract(self, job: Job, config: dict[str, Any]) -> None:
+        assert self.storage is not None
+        from .exports import ExportFormat, delimiter, write
+
+        job.started_ms = now_ms()
+        try:
+            uris = list(config.get("destinationUris") or [])
+            if config.get("destinationUri"):
+                uris.append(config["destinationUri"])
+            if not uris:
+                raise Invalid("Extract configuration must specify at least one destination URI")
+            for uri in uris:
+                if uri.count("*") > 1:
+                    raise Invalid(
+                        f"Invalid URI: {uri}. Only one wildcard (*) is allowed in a destination URI"
+                    )
+            source = config.get("sourceTable") or {}
+            if not source.get("datasetId") or not source.get("tableId"):
+                raise Invalid("Extract configuration must specify sourceTable")
+            name = TableName(
+                source.get("projectId") or job.project, source["datasetId"], source["tableId"]
+            )
+            form = ExportFormat(
+                destination_format=(config.get("destinationFormat") or "CSV").upper(),
+                print_header=config.get("printHeader", True) is not False,
+                field_delimiter=delimiter(config.get("fieldDelimiter")),
+                compression=(config.get("compression") or "NONE").upper(),
+            )
+            with self.catalog.lock:
+                table = self.catalog.get_table(name)
+                if table.kind == "VIEW":
+                    raise Invalid(
+                        f"Table {name} is not allowed for this operation because it is "
+                        "currently a VIEW."
+                    )
+                columns = ", ".join(quote(f.name) for f in table.fields)
+                rows = self.catalog.connection.sql(
+                    f"SELECT {columns} FROM {table.sql_name}"
+                ).to_arrow_table()
+                size = self.catalog.num_bytes(table)
+            counts = write(self.storage, uris, rows, table.fields, form)
+            job.extract_statistics = {
+                "destinationUriFileCounts": [str(count) for count in counts],
+                "inputBytes": str(size),
+            }
         except BigQueryError as error:
             job.error = error
         job.ended_ms = now_ms()

@@ -53,6 +53,14 @@ def refuse_model(statement: Statement, context: QueryContext) -> QueryResult:
     )
 
 
+def refuse_export(statement: Statement, context: QueryContext) -> QueryResult:
+    """EXPORT DATA needs Cloud Storage: a sandbox without a storage client refuses it by name."""
+    raise InvalidQuery(
+        "EXPORT DATA statements are not supported by the BigQuery sandbox without Cloud "
+        "Storage: start it with a storage client factory"
+    )
+
+
 class QueryRunner:
     """Runs one statement of a query job by dispatching on its parsed kind."""
 
@@ -63,6 +71,7 @@ class QueryRunner:
             StatementKind.DML: self.run_dml,
             StatementKind.DDL: self.run_ddl,
             StatementKind.MODEL: refuse_model,
+            StatementKind.EXPORT: refuse_export,
         }
 
     def register(self, kind: StatementKind, handler: Handler) -> None:

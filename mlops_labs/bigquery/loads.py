@@ -1,6 +1,6 @@
-"""Load jobs from uploaded bytes: CSV, newline-delimited JSON or Parquet into a table.
+"""Load jobs from uploaded bytes or Cloud Storage objects: CSV, JSON lines or Parquet into a table.
 
-The bytes become an Arrow table (pyarrow reads them; DuckDB's file access stays off), DuckDB
+Each file's bytes become an Arrow table (pyarrow reads them; DuckDB's file access stays off), DuckDB
 casts the columns to the destination's types, and the write disposition says whether the rows
 replace, join or may only fill an empty table.
 """
@@ -26,6 +26,11 @@ SUPPORTED_FORMATS = {"CSV", "NEWLINE_DELIMITED_JSON", "PARQUET"}
 
 def load(catalog: Catalog, config: dict[str, Any], data: bytes) -> dict[str, str]:
     """Run a load of ``data`` as ``config`` (JobConfigurationLoad) says; its statistics."""
+    return load_files(catalog, config, [data])
+
+
+def load_files(catalog: Catalog, config: dict[str, Any], files: list[bytes]) -> dict[str, str]:
+    """Load every file's rows, all or none (a load from several Cloud Storage objects)."""
     source_format = (config.get("sourceFormat") or "CSV").upper()
     if source_format not in SUPPORTED_FORMATS:
         raise Invalid(
@@ -44,20 +49,32 @@ def load(catalog: Catalog, config: dict[str, Any], data: bytes) -> dict[str, str
     schema = [Field.from_api(f) for f in (config.get("schema") or {}).get("fields") or []]
     existing = catalog.tables.get((name.project, name.dataset, name.table))
     fields = schema or (existing.fields if existing else [])
-    if source_format == "CSV":
-        source = _read_csv(data, config, fields)
-    elif source_format == "PARQUET":
-        source = pa_parquet.read_table(io.BytesIO(data))
-    else:
-        source = _read_json(data, config, fields)
+    # Every file is parsed (its own header rows skipped) before any row is written.
+    tables = [_read(data, source_format, config, fields) for data in files]
+    try:
+        source = pa.concat_tables(tables, promote_options="permissive")
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
+        first = str(error).splitlines()[0]
+        raise Invalid(f"Error while reading data, error message: {first}") from None
     rows = _write(catalog, name, existing, source, schema, config)
     return {
-        "inputFiles": "1",
-        "inputFileBytes": str(len(data)),
+        "inputFiles": str(len(files)),
+        "inputFileBytes": str(sum(len(data) for data in files)),
         "outputRows": str(rows),
         "outputBytes": str(catalog.num_bytes(catalog.get_table(name))),
         "badRecords": "0",
     }
+
+
+def _read(data: bytes, source_format: str, config: dict[str, Any], fields: list[Field]) -> pa.Table:
+    if source_format == "CSV":
+        return _read_csv(data, config, fields)
+    if source_format == "PARQUET":
+        try:
+            return pa_parquet.read_table(io.BytesIO(data))
+        except pa.ArrowInvalid as error:
+            raise Invalid(f"Error while reading data, error message: {error}") from None
+    return _read_json(data, config, fields)
 
 
 def _read_csv(data: bytes, config: dict[str, Any], fields: list[Field]) -> pa.Table:

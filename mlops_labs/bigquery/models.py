@@ -373,6 +373,7 @@ class QueryResult:
     destination: TableName | None = None
     bytes_processed: int = 0
     ml_statistics: dict[str, Any] | None = None
+    export_statistics: dict[str, str] | None = None
 
 
 @dataclass
@@ -390,6 +391,7 @@ class Job:
     error: BigQueryError | None = None
     result: QueryResult | None = None
     load_statistics: dict[str, str] | None = None
+    extract_statistics: dict[str, Any] | None = None
 
     @property
     def full_id(self) -> str:

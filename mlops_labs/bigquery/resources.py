@@ -70,6 +70,8 @@ def job_resource(job: Job, base: str) -> dict[str, Any]:
         statistics["query"] = query_statistics(job)
     elif job.load_statistics is not None:
         statistics["load"] = job.load_statistics
+    elif job.extract_statistics is not None:
+        statistics["extract"] = job.extract_statistics
     resource = {
         "kind": "bigquery#job",
         "id": job.full_id,
@@ -109,6 +111,8 @@ def query_statistics(job: Job) -> dict[str, Any]:
         stats["ddlTargetDataset"] = dataset_reference(result.ddl_target_dataset)
     if result.ml_statistics:
         stats["mlStatistics"] = result.ml_statistics
+    if result.export_statistics:
+        stats["exportDataStatistics"] = result.export_statistics
     if result.referenced_tables:
         unique = list(dict.fromkeys(result.referenced_tables))
         stats["referencedTables"] = [table_reference(name) for name in unique]

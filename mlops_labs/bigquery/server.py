@@ -7,6 +7,7 @@ from typing import Any
 from ..cloud.loopback_server import LoopbackServer
 from .backend import BigQueryBackend
 from .responses import BigQueryResponses
+from .storage import StorageFactory
 
 ENDPOINT_VARIABLE = "BIGQUERY_EMULATOR_HOST"
 
@@ -16,11 +17,21 @@ class BigQuerySandbox(LoopbackServer):
 
     name = "the BigQuery sandbox"
 
-    def __init__(self, *, page_size: int | None = None, bigquery_ml: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        page_size: int | None = None,
+        bigquery_ml: bool = True,
+        storage: StorageFactory | None = None,
+    ) -> None:
         super().__init__()
         # BigQuery ML (CREATE MODEL, ML.EVALUATE, ML.PREDICT, ML.TRAINING_INFO, models.*) is
-        # opt-in while the core sandbox's tests still expect it refused.
-        self.backend = BigQueryBackend(page_size=page_size, bigquery_ml=bigquery_ml)
+        # opt-in while the core sandbox's tests still expect it refused. ``storage`` builds the
+        # google.cloud.storage.Client that loads from gs://, extract jobs and EXPORT DATA use;
+        # without it they are refused by name.
+        self.backend = BigQueryBackend(
+            page_size=page_size, bigquery_ml=bigquery_ml, storage=storage
+        )
         self._responses = BigQueryResponses(self.backend)
 
     def wsgi_app(self) -> Any:

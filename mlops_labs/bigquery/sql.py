@@ -37,12 +37,13 @@ _FORMAT_SPEC = re.compile(r"%([-+ #0']*)(\d+|\*)?(?:\.(\d+|\*))?([diouxXfFeEgGsS
 
 
 class StatementKind(StrEnum):
-    """What runs a statement: a query, DML, DDL, or BigQuery ML."""
+    """What runs a statement: a query, DML, DDL, BigQuery ML, or EXPORT DATA."""
 
     QUERY = "query"
     DML = "dml"
     DDL = "ddl"
     MODEL = "model"
+    EXPORT = "export"
 
 
 @dataclass
@@ -253,6 +254,8 @@ def _classify(tree: exp.Expression, tokens: list[Token]) -> tuple[StatementKind,
             return StatementKind.DML, name
     if isinstance(tree, exp.TruncateTable):
         return StatementKind.DML, "TRUNCATE_TABLE"
+    if isinstance(tree, exp.Export):
+        return StatementKind.EXPORT, "EXPORT_DATA"
     verb = {exp.Create: "CREATE", exp.Drop: "DROP", exp.Alter: "ALTER"}.get(type(tree))
     kind = str(tree.args.get("kind") or "").upper()
     statement_type = _DDL_TYPES.get((verb or "", kind))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from .gcs_sandbox import GcsSandbox
 from .google_auth_sandbox import PROJECT, GoogleAuthSandbox
@@ -20,9 +21,21 @@ class GoogleCloudSandbox:
 
         self._directory = Path(tempfile.mkdtemp(prefix="mlops-labs-gcp-"))
         self.auth = GoogleAuthSandbox(self._directory)
-        self.storage = GcsSandbox()
-        self.bigquery = BigQuerySandbox()
         self.project = PROJECT
+        self.storage = GcsSandbox()
+        # BigQuery's load, extract and EXPORT DATA jobs read and write this sandbox's storage.
+        self.bigquery = BigQuerySandbox(storage=self._storage_client)
+
+    def _storage_client(self) -> Any:
+        """A Cloud Storage client on this sandbox's storage, for BigQuery's jobs."""
+        from google.auth.credentials import AnonymousCredentials
+        from google.cloud import storage
+
+        return storage.Client(
+            project=self.project,
+            credentials=AnonymousCredentials(),
+            client_options={"api_endpoint": self.storage.endpoint},
+        )
 
     def start(self) -> GoogleCloudSandbox:
         """Start every service (idempotent)."""
