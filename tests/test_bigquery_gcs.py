@@ -9,7 +9,6 @@ from __future__ import annotations
 import gzip
 import io
 import json
-import os
 from collections.abc import Iterator
 
 import pandas as pd
@@ -20,7 +19,7 @@ from google.auth.credentials import AnonymousCredentials
 from google.cloud import bigquery, storage
 
 from mlops_labs.cloud.gcs_sandbox import GcsSandbox
-from tests.test_bigquery_sandbox import PROJECT, RecordingSandbox, assert_fits_discovery
+from tests.bigquery_wire import PROJECT, RecordingSandbox, assert_wire_fits_discovery, client_for
 
 BUCKET = "lab-bucket"
 
@@ -49,13 +48,8 @@ def sandbox(gcs: GcsSandbox) -> Iterator[RecordingSandbox]:
 
 @pytest.fixture(scope="module")
 def client(sandbox: RecordingSandbox) -> Iterator[bigquery.Client]:
-    saved = os.environ.get("BIGQUERY_EMULATOR_HOST")
-    os.environ.update(sandbox.environment())
-    yield bigquery.Client(project=PROJECT, credentials=AnonymousCredentials())
-    if saved is None:
-        os.environ.pop("BIGQUERY_EMULATOR_HOST")
-    else:
-        os.environ["BIGQUERY_EMULATOR_HOST"] = saved
+    with client_for(sandbox) as real_client:
+        yield real_client
 
 
 @pytest.fixture
@@ -64,8 +58,7 @@ def bucket(gcs: GcsSandbox, sandbox: RecordingSandbox) -> Iterator[storage.Bucke
     sandbox.reset()
     sandbox.wire.clear()
     yield _storage_client(gcs).create_bucket(BUCKET)
-    for method, path, status, body in sandbox.wire:
-        assert_fits_discovery(method, path, status, body)
+    assert_wire_fits_discovery(sandbox)
 
 
 @pytest.fixture
@@ -272,10 +265,7 @@ def test_export_data_follows_bigquerys_rules(client, dataset, bucket):
 
 def test_a_sandbox_without_storage_still_refuses_by_name(bucket):
     with RecordingSandbox(bigquery_ml=False) as bare:
-        saved = os.environ.get("BIGQUERY_EMULATOR_HOST")
-        os.environ.update(bare.environment())
-        try:
-            plain = bigquery.Client(project=PROJECT, credentials=AnonymousCredentials())
+        with client_for(bare) as plain:
             with pytest.raises(exceptions.BadRequest) as caught:
                 plain.load_table_from_uri(f"gs://{BUCKET}/x.csv", "lab.t")
             assert "Loading from Cloud Storage" in caught.value.message
@@ -284,10 +274,4 @@ def test_a_sandbox_without_storage_still_refuses_by_name(bucket):
                     "EXPORT DATA OPTIONS(uri='gs://b/*.csv', format='CSV') AS SELECT 1"
                 )
             assert "EXPORT DATA statements are not supported" in caught.value.message
-        finally:
-            if saved is None:
-                os.environ.pop("BIGQUERY_EMULATOR_HOST")
-            else:
-                os.environ["BIGQUERY_EMULATOR_HOST"] = saved
-        for method, path, status, body in bare.wire:
-            assert_fits_discovery(method, path, status, body)
+        assert_wire_fits_discovery(bare)

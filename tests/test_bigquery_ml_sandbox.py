@@ -6,20 +6,20 @@ Every exchange is checked on the wire against BigQuery's discovery document, as 
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Iterator
 from typing import Any
 
-import google.auth.credentials
 import pytest
 from google.api_core import exceptions
 from google.cloud import bigquery
 
-from mlops_labs.bigquery.server import BigQuerySandbox
-from mlops_labs.cloud.discovery import DiscoveryDocument
+from tests.bigquery_wire import (
+    PROJECT,
+    RecordingSandbox,
+    assert_wire_fits_discovery,
+    client_for,
+)
 
-PROJECT = "mlops-labs-sandbox"
 PENGUINS = "bigquery-public-data.ml_datasets.penguins"
 # The workshop's three statements, exactly as it writes them.
 WORKSHOP_SCHEMA = "CREATE SCHEMA penguins"
@@ -42,46 +42,15 @@ FROM (
 
 
 @pytest.fixture(scope="module")
-def sandbox() -> Iterator[BigQuerySandbox]:
+def sandbox() -> Iterator[RecordingSandbox]:
     with RecordingSandbox(bigquery_ml=True) as running:
         yield running
 
 
-class RecordingSandbox(BigQuerySandbox):
-    """The sandbox with every exchange kept, for the discovery-document check."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.wire: list[tuple[str, str, int, bytes]] = []
-
-    def wsgi_app(self) -> Any:
-        inner = super().wsgi_app()
-
-        def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
-            status: list[int] = []
-
-            def record_status(line: str, headers: Any, exc_info: Any = None) -> Any:
-                status.append(int(line.split()[0]))
-                return start_response(line, headers, exc_info)
-
-            body = b"".join(inner(environ, record_status))
-            self.wire.append((environ["REQUEST_METHOD"], environ["PATH_INFO"], status[0], body))
-            return [body]
-
-        return app
-
-
 @pytest.fixture(scope="module")
 def client(sandbox: RecordingSandbox) -> Iterator[bigquery.Client]:
-    saved = os.environ.get("BIGQUERY_EMULATOR_HOST")
-    os.environ.update(sandbox.environment())
-    yield bigquery.Client(
-        project=PROJECT, credentials=google.auth.credentials.AnonymousCredentials()
-    )
-    if saved is None:
-        os.environ.pop("BIGQUERY_EMULATOR_HOST")
-    else:
-        os.environ["BIGQUERY_EMULATOR_HOST"] = saved
+    with client_for(sandbox) as real_client:
+        yield real_client
 
 
 @pytest.fixture(autouse=True)
@@ -89,20 +58,7 @@ def _responses_fit_the_discovery_document(sandbox: RecordingSandbox) -> Iterator
     sandbox.reset()
     sandbox.wire.clear()
     yield
-    document = DiscoveryDocument.load("bigquery.v2")
-    for method, path, status, body in sandbox.wire:
-        found = document.find_method(method, path)
-        assert found is not None, f"no BigQuery method answers {method} {path}"
-        if status == 204 or (status == 200 and not body):
-            assert not body
-            continue
-        data = json.loads(body)
-        if status >= 400:
-            assert document.check_error(data) == [], data
-            assert data["error"]["code"] == status
-            assert "\n" not in data["error"]["message"]
-            continue
-        assert document.check(found.response, data) == [], (found.id, data)
+    assert_wire_fits_discovery(sandbox)
 
 
 @pytest.fixture
