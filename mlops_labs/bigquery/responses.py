@@ -222,19 +222,7 @@ class BigQueryResponses:
         found = self.backend.catalog.get_dataset(TableName(project, dataset))
         self._check_etag(request, dataset_resource(found, _base(request)))
         self.backend.catalog.check_writable(found.name)
-        if "description" in body:
-            found.description = body["description"]
-        if "friendlyName" in body:
-            found.friendly_name = body["friendlyName"]
-        if "defaultTableExpirationMs" in body:
-            found.default_table_expiration_ms = body["defaultTableExpirationMs"]
-        if "labels" in body:
-            for key, value in (body["labels"] or {}).items():
-                if value is None:
-                    found.labels.pop(key, None)
-                else:
-                    found.labels[key] = value
-        found.modified_ms = now_ms()
+        _patch_metadata(found, body, {"defaultTableExpirationMs": "default_table_expiration_ms"})
         return 200, dataset_resource(found, _base(request))
 
     def update_dataset(self, request: Request, body: Any, project: str, dataset: str) -> Reply:
@@ -309,20 +297,7 @@ class BigQueryResponses:
         catalog.check_writable(found.name)
         if "schema" in body:
             self._patch_schema(found, body["schema"])
-        for key, attribute in (
-            ("description", "description"),
-            ("friendlyName", "friendly_name"),
-            ("expirationTime", "expiration_ms"),
-        ):
-            if key in body:
-                setattr(found, attribute, body[key])
-        if "labels" in body:
-            for key, value in (body["labels"] or {}).items():
-                if value is None:
-                    found.labels.pop(key, None)
-                else:
-                    found.labels[key] = value
-        found.modified_ms = now_ms()
+        _patch_metadata(found, body, {"expirationTime": "expiration_ms"})
         return 200, table_resource(found, _base(request), self.backend.catalog)
 
     def _patch_schema(self, table: Table, schema: dict[str, Any]) -> None:
@@ -509,20 +484,7 @@ class BigQueryResponses:
         found = ml.get_model(self.backend.catalog, TableName(project, dataset, model))
         self._check_etag(request, found.resource())
         self.backend.catalog.check_writable(found.name)
-        for key, attribute in (
-            ("description", "description"),
-            ("friendlyName", "friendly_name"),
-            ("expirationTime", "expiration_ms"),
-        ):
-            if key in body:
-                setattr(found, attribute, body[key])
-        if "labels" in body:
-            for key, value in (body["labels"] or {}).items():
-                if value is None:
-                    found.labels.pop(key, None)
-                else:
-                    found.labels[key] = value
-        found.modified_ms = now_ms()
+        _patch_metadata(found, body, {"expirationTime": "expiration_ms"})
         return 200, found.resource()
 
     def delete_model(
@@ -777,3 +739,20 @@ def _timestamp_format_body(options: dict[str, Any]) -> str:
     if chosen == "INT64":
         return "int64"
     return "float"
+
+
+def _patch_metadata(found: Any, body: dict[str, Any], extra: dict[str, str]) -> None:
+    """PATCH semantics for a dataset, table or model: given members set, a null label removed."""
+    for key, attribute in {
+        "description": "description",
+        "friendlyName": "friendly_name",
+        **extra,
+    }.items():
+        if key in body:
+            setattr(found, attribute, body[key])
+    for key, value in (body.get("labels") or {}).items():
+        if value is None:
+            found.labels.pop(key, None)
+        else:
+            found.labels[key] = value
+    found.modified_ms = now_ms()
