@@ -220,6 +220,20 @@ def test_options_are_case_insensitive_coerce_and_take_resource_labels():
     assert options.labels == {"team": "ml", "env": "dev"}
 
 
+def test_dnn_defaults_are_bigquerys_documented_ones(workshop_model):
+    model, _ = workshop_model
+    options = model.options
+    assert (options.batch_size, options.max_iterations, options.effective_learn_rate) == (
+        32,
+        20,
+        0.001,
+    )
+    training = model_resource(model, "p", "d", "m")["trainingRuns"][0]["trainingOptions"]
+    assert training["batchSize"] == "32" and training["hiddenUnits"] == ["128"]
+    with pytest.raises(BigQueryMLError, match="batch_size must be between 1 and 8192"):
+        options_of("model_type='DNN_CLASSIFIER', batch_size=8193")
+
+
 def test_known_but_unimplemented_choices_are_refused_by_name():
     with pytest.raises(Unsupported, match="ARIMA_PLUS"):
         options_of("model_type='ARIMA_PLUS'")

@@ -132,7 +132,7 @@ class ModelOptions:
     hidden_units: list[int] = field(default_factory=lambda: [128])
     activation_fn: str = "RELU"
     dropout: float = 0.0
-    batch_size: int = 1024
+    batch_size: int = 32
     optimizer: str = "ADAM"
     num_clusters: int | None = None
     kmeans_init_method: str = "RANDOM"
@@ -315,8 +315,8 @@ def _check_ranges(result: ModelOptions, options: dict[str, OptionValue]) -> None
         not result.hidden_units or any(u < 1 for u in result.hidden_units)
     ):
         fail("hidden_units", "must list positive layer sizes")
-    if "batch_size" in given and result.batch_size < 1:
-        fail("batch_size", "must be at least 1")
+    if "batch_size" in given and not 1 <= result.batch_size <= 8192:
+        fail("batch_size", "must be between 1 and 8192")
     if "dropout" in given and not 0 <= result.dropout < 1:
         fail("dropout", "must be in [0, 1)")
     if result.dropout:

@@ -7,7 +7,12 @@ How each model type maps (one "iteration" is what ML.TRAINING_INFO reports a row
 - LINEAR_REG: closed-form ridge (BigQuery's NORMAL_EQUATION, one iteration), elastic net when
   L1_REG > 0.
 - DNN_*: MLPClassifier / MLPRegressor, one partial_fit pass over the training rows per
-  iteration, in batches of min(BATCH_SIZE, rows).
+  iteration ("a single pass of the entire training data", as BigQuery defines MAX_ITERATIONS),
+  in mini-batches of min(BATCH_SIZE, rows) (BATCH_SIZE defaults to 32, as documented). With no
+  HIDDEN_UNITS, BigQuery documents one layer of min(128, num_samples / (10 * (num_input_units +
+  num_output_units))) units without defining how it counts input units (feature columns or
+  encoded width) or rounds; the sandbox uses that rule's cap, one layer of 128, and reports it
+  in the model's trainingOptions.hiddenUnits.
 - BOOSTED_TREE_*: GradientBoosting*, one tree per iteration (L2_REG is recorded, not applied:
   scikit-learn's trees have no leaf-weight penalty).
 - KMEANS: KMeans, one Lloyd step per iteration.
