@@ -20,6 +20,8 @@ from mlops_labs.bigquery_ml.options import validate_export_options, validate_opt
 from mlops_labs.bigquery_ml.prediction import predict
 from mlops_labs.bigquery_ml.preprocessing import NULL_CATEGORY, Preprocessor, infer_types
 from mlops_labs.bigquery_ml.resources import model_resource
+from mlops_labs.bigquery_ml.serving import export_files
+from mlops_labs.bigquery_ml.serving import load as load_exported
 from mlops_labs.bigquery_ml.statements import (
     CreateModel,
     DropModel,
@@ -446,3 +448,70 @@ def test_model_resource_validates_against_the_discovery_document(kind, workshop_
         assert resource["labelColumns"] == [{"name": "species", "type": {"typeKind": "STRING"}}]
         metrics_ = resource["trainingRuns"][0]["evaluationMetrics"]
         assert "multiClassClassificationMetrics" in metrics_
+
+
+# Exported models
+
+
+@pytest.mark.parametrize(
+    ("options", "keys"),
+    [
+        ("model_type='LOGISTIC_REG', input_label_cols=['tier']", {"tier_probs", "tier_values",
+                                                                    "predicted_tier"}),
+        ("model_type='LINEAR_REG', input_label_cols=['amount']", {"predicted_amount"}),
+        ("model_type='DNN_CLASSIFIER', input_label_cols=['bought'], hidden_units=[8]",
+         {"all_class_ids", "all_classes", "class_ids", "classes", "logistic", "logits",
+          "probabilities"}),
+        ("model_type='KMEANS', num_clusters=3",
+         {"centroid_distances", "centroid_ids", "nearest_centroid_id"}),
+    ],
+)  # fmt: skip
+def test_exported_models_answer_in_bigquerys_export_output_shape(options, keys):
+    frame = synthetic(200)
+    statement = parse_statement(f"CREATE MODEL d.m OPTIONS({options}) AS SELECT 1")
+    trained = train_model(frame.drop(columns=["bought"]) if "KMEANS" in options else frame,
+                          validate_options(statement.options))  # fmt: skip
+    files = export_files(trained, "p.d.m")
+    assert set(files) == {"model.joblib", "assets/model_metadata.json"}
+    model = load_exported(files["model.joblib"][0])
+    features = list(trained.feature_types)
+    instances = frame[features].head(3).astype(object).where(frame[features].head(3).notna())
+    answers = model.predict(instances.to_dict("records"))
+    assert len(answers) == 3 and all(set(a) == keys for a in answers)
+    expected = predict(trained, frame.head(3))
+    if "LINEAR_REG" in options:
+        assert [a["predicted_amount"] for a in answers] == pytest.approx(
+            list(expected["predicted_amount"])
+        )
+    if "LOGISTIC_REG" in options:
+        assert [a["predicted_tier"] for a in answers] == list(expected["predicted_tier"])
+    if "KMEANS" in options:
+        assert [a["nearest_centroid_id"] for a in answers] == list(expected["CENTROID_ID"])
+
+
+def test_exported_models_name_what_is_wrong_with_an_instance():
+    frame = synthetic(120)
+    trained = train_model(frame, options_of("model_type='LINEAR_REG', input_label_cols=['amount']"))
+    model = load_exported(export_files(trained, "p.d.m")["model.joblib"][0])
+    good = {"x1": 0.1, "x2": None, "colour": "red", "bought": True, "tier": "gold"}
+    assert len(model.predict([good])) == 1
+    cases = [
+        ([[0.1, 0.2]], "instance 0 is a list, not a JSON object"),
+        ([good, {"x1": 0.1}], "instance 1 is missing the feature column(s) ['x2', 'colour',"),
+        ([{**good, "amount": 3}], "instance 0 has column(s) ['amount'] the model was not"),
+        ([{**good, "x1": "high"}], "instance 0 column x1 is 'high': a number (or null)"),
+        ([{**good, "colour": 3}], "instance 0 column colour is 3: a string (or null)"),
+        ([], "instances must be a non-empty list"),
+    ]
+    for instances, message in cases:
+        with pytest.raises(ValueError) as caught:
+            model.predict(instances)
+        assert message in str(caught.value)
+    with pytest.raises(ValueError, match="holds a dict, not an exported model"):
+        load_exported(_joblib_bytes({"not": "a model"}))
+
+
+def _joblib_bytes(value) -> bytes:
+    buffer = io.BytesIO()
+    joblib.dump(value, buffer)
+    return buffer.getvalue()

@@ -314,11 +314,11 @@ def test_bad_options_and_a_missing_label_are_invalid_queries(client, lab):
     assert caught.value.errors[0]["reason"] == "invalidQuery"
 
 
-def test_export_model_is_refused_by_name(client, lab):
+def test_export_model_without_cloud_storage_is_refused_by_name(client, lab):
     train(client, "lab.buyer", "model_type='LOGISTIC_REG', input_label_cols=['bought']")
     with pytest.raises(exceptions.BadRequest) as caught:
         client.query("EXPORT MODEL lab.buyer OPTIONS(URI = 'gs://bucket/buyer')").result()
-    assert "EXPORT MODEL statements are not supported by the BigQuery sandbox yet" in (
+    assert "EXPORT MODEL is not supported by the BigQuery sandbox without Cloud Storage" in (
         caught.value.message
     )
 

@@ -596,10 +596,10 @@ def test_unsupported_statements_are_refused_by_name(client):
     assert "EXPORT DATA statements are not supported" in caught.value.message
 
 
-def test_exporting_a_model_is_refused_until_cloud_storage_export_exists(client):
+def test_exporting_a_model_without_cloud_storage_is_refused_by_name(client):
     with pytest.raises(exceptions.BadRequest) as caught:
         client.query("EXPORT MODEL penguins.m OPTIONS(URI = 'gs://bucket/m')").result()
-    assert "EXPORT MODEL statements are not supported by the BigQuery sandbox yet" in (
+    assert "EXPORT MODEL is not supported by the BigQuery sandbox without Cloud Storage" in (
         caught.value.message
     )
     assert caught.value.errors[0]["reason"] == "invalidQuery"

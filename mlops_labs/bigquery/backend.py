@@ -51,14 +51,15 @@ class BigQueryBackend:
     ) -> None:
         self.catalog = Catalog()
         self.runner = QueryRunner(self.catalog)
+        # Loads from gs://, extract jobs, EXPORT DATA and EXPORT MODEL need Cloud Storage;
+        # without a client factory they stay refused by name.
+        self.storage = CloudStorage(storage) if storage is not None else None
+        self.bigquery_ml = bigquery_ml
         if bigquery_ml:
             # Imported here: scikit-learn loads only in sandboxes that train models.
             from .ml import install
 
-            install(self.runner)
-        # Loads from gs://, extract jobs and EXPORT DATA need Cloud Storage; without a client
-        # factory they stay refused by name.
-        self.storage = CloudStorage(storage) if storage is not None else None
+            install(self.runner, self.storage)
         if self.storage is not None:
             from .exports import export_data_handler
 
@@ -98,10 +99,10 @@ class BigQueryBackend:
                 "Extract jobs (exporting a table to Cloud Storage) are not supported by the "
                 "BigQuery sandbox without Cloud Storage: start it with a storage client factory"
             )
-        if kind == "extract" and configuration["extract"].get("sourceModel"):
+        model_extract = kind == "extract" and configuration["extract"].get("sourceModel")
+        if model_extract and not self.bigquery_ml:
             raise Invalid(
-                "Extract jobs of models (exporting a model to Cloud Storage, EXPORT MODEL) are "
-                "not supported by the BigQuery sandbox yet"
+                "Extract jobs of models are not supported by a BigQuery sandbox without BigQuery ML"
             )
         if kind == "copy":
             raise Invalid("Copy jobs are not supported by the BigQuery sandbox yet")
@@ -250,6 +251,9 @@ class BigQueryBackend:
 
     def _run_extract(self, job: Job, config: dict[str, Any]) -> None:
         assert self.storage is not None
+        if config.get("sourceModel"):
+            self._run_model_extract(job, config)
+            return
         from .exports import ExportFormat, delimiter, write
 
         job.started_ms = now_ms()
@@ -293,6 +297,30 @@ class BigQueryBackend:
                 "destinationUriFileCounts": [str(count) for count in counts],
                 "inputBytes": str(size),
             }
+        except BigQueryError as error:
+            job.error = error
+        job.ended_ms = now_ms()
+
+    def _run_model_extract(self, job: Job, config: dict[str, Any]) -> None:
+        assert self.storage is not None
+        from .ml import export_model
+
+        job.started_ms = now_ms()
+        try:
+            uris = list(config.get("destinationUris") or [])
+            if config.get("destinationUri"):
+                uris.append(config["destinationUri"])
+            if len(uris) != 1 or "*" in uris[0]:
+                raise Invalid("A model extract job takes exactly one destination URI, a folder")
+            source = config["sourceModel"]
+            if not source.get("datasetId") or not source.get("modelId"):
+                raise Invalid("Extract configuration must specify sourceModel's dataset and model")
+            name = TableName(
+                source.get("projectId") or job.project, source["datasetId"], source["modelId"]
+            )
+            form = (config.get("destinationFormat") or "ML_TF_SAVED_MODEL").upper()
+            size = export_model(self.catalog, name, uris[0], self.storage, form)
+            job.extract_statistics = {"destinationUriFileCounts": ["2"], "inputBytes": str(size)}
         except BigQueryError as error:
             job.error = error
         job.ended_ms = now_ms()

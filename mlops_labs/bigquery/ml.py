@@ -1,6 +1,8 @@
 """BigQuery ML in the sandbox: the MODEL statements of a query job, run on ``bigquery_ml``.
 
-``install(runner)`` registers ``run_model_statement`` for ``StatementKind.MODEL``. The library
+``install(runner, storage)`` registers ``run_model_statement`` for ``StatementKind.MODEL``;
+with Cloud Storage, EXPORT MODEL (and extract jobs of models) write ``bigquery_ml.serving``'s
+files under the URI. The library
 parses, validates, trains and scores; this module resolves names the way BigQuery does, runs
 every query through the sandbox's own SQL engine, keeps trained models in the catalog (per
 project and dataset, in memory) and hands ML function rows back to DuckDB so the outer SELECT's
@@ -14,6 +16,7 @@ from BigQuery's documented message for tables ('Table name "t" missing dataset .
 
 from __future__ import annotations
 
+import functools
 import itertools
 import warnings
 from dataclasses import dataclass, field
@@ -24,8 +27,9 @@ import pyarrow as pa
 
 from ..bigquery_ml.errors import BigQueryMLError
 from ..bigquery_ml.functions import run_ml_function
-from ..bigquery_ml.options import validate_options
+from ..bigquery_ml.options import validate_export_options, validate_options
 from ..bigquery_ml.resources import MODEL_TYPES, model_resource
+from ..bigquery_ml.serving import export_files
 from ..bigquery_ml.statements import (
     CreateModel,
     DropModel,
@@ -40,6 +44,7 @@ from .errors import BigQueryError, Duplicate, InvalidQuery, NotFound
 from .jobs import QueryContext, QueryRunner, _fields
 from .models import Catalog, QueryResult, etag_of, now_ms
 from .sql import Statement, StatementKind, TableName
+from .storage import CloudStorage, split_uri
 
 _ARROW_TYPES = {
     "STRING": pa.string(),
@@ -115,9 +120,9 @@ class StoredModel:
         return item
 
 
-def install(runner: QueryRunner) -> None:
-    """Let the runner's query jobs run BigQuery ML statements."""
-    runner.register(StatementKind.MODEL, run_model_statement)
+def install(runner: QueryRunner, storage: CloudStorage | None = None) -> None:
+    """Let the runner's query jobs run BigQuery ML statements (EXPORT MODEL needs storage)."""
+    runner.register(StatementKind.MODEL, functools.partial(run_model_statement, storage=storage))
 
 
 def get_model(catalog: Catalog, name: TableName) -> StoredModel:
@@ -143,11 +148,12 @@ def delete_model(catalog: Catalog, name: TableName) -> None:
     del catalog.models[(name.project, name.dataset, name.table)]
 
 
-def run_model_statement(statement: Statement, context: QueryContext) -> QueryResult:
-    """Run CREATE MODEL, DROP MODEL or a SELECT over ML.*; EXPORT / ALTER MODEL are refused."""
-    if statement.statement_type in ("EXPORT_MODEL", "ALTER_MODEL"):
-        verb = statement.statement_type.replace("_", " ")
-        raise InvalidQuery(f"{verb} statements are not supported by the BigQuery sandbox yet")
+def run_model_statement(
+    statement: Statement, context: QueryContext, storage: CloudStorage | None = None
+) -> QueryResult:
+    """Run CREATE, DROP or EXPORT MODEL or a SELECT over ML.*; ALTER MODEL is refused."""
+    if statement.statement_type == "ALTER_MODEL":
+        raise InvalidQuery("ALTER MODEL statements are not supported by the BigQuery sandbox yet")
     try:
         parsed = parse_statement(statement.sql)
         if isinstance(parsed, CreateModel):
@@ -155,8 +161,7 @@ def run_model_statement(statement: Statement, context: QueryContext) -> QueryRes
         if isinstance(parsed, DropModel):
             return _drop_model(parsed, context)
         if isinstance(parsed, ExportModel):
-            # Unreachable while EXPORT_MODEL is refused above by kind; the next issue runs it.
-            raise InvalidQuery("EXPORT MODEL statements are not supported by the BigQuery sandbox")
+            return _export_model(parsed, context, storage)
         return _run_function(parsed, context)
     except BigQueryMLError as error:
         raise sandbox_error(error) from None
@@ -187,7 +192,59 @@ def resolve_model(name: ObjectName, context: QueryContext) -> TableName:
     return TableName(default.project, default.dataset, parts[0])
 
 
-# CREATE MODEL and DROP MODEL
+# CREATE MODEL, DROP MODEL and EXPORT MODEL
+
+
+def export_model(
+    catalog: Catalog, name: TableName, uri: str, storage: CloudStorage, destination_format: str
+) -> int:
+    """Write a model's export files under ``uri``; all of them or, on failure, none. Bytes out."""
+    if destination_format not in ("ML_TF_SAVED_MODEL", "ML_XGBOOST_BOOSTER"):
+        raise InvalidQuery(
+            f"Invalid destination format {destination_format} for a model: use "
+            "ML_TF_SAVED_MODEL or ML_XGBOOST_BOOSTER"
+        )
+    with catalog.lock:
+        stored = get_model(catalog, name)
+    trained = stored.trained
+    if destination_format == "ML_XGBOOST_BOOSTER" and not trained.model_type.startswith(
+        "BOOSTED_TREE"
+    ):
+        raise InvalidQuery(
+            f"Model {name} of type {trained.model_type} cannot be exported as "
+            "ML_XGBOOST_BOOSTER: only boosted tree models can; use ML_TF_SAVED_MODEL"
+        )
+    split_uri(uri.rstrip("/") + "/" + "x")  # a gs:// URI with a bucket, before anything runs
+    folder = uri.rstrip("/")
+    written: list[str] = []
+    size = 0
+    try:
+        for path, (data, content_type) in export_files(trained, str(name)).items():
+            target = f"{folder}/{path}"
+            storage.write(target, data, content_type)
+            written.append(target)
+            size += len(data)
+    except BigQueryError:
+        for target in written:
+            storage.delete(target)
+        raise
+    return size
+
+
+def _export_model(
+    st: ExportModel, context: QueryContext, storage: CloudStorage | None
+) -> QueryResult:
+    uri = validate_export_options(st.options)
+    if storage is None:
+        raise InvalidQuery(
+            "EXPORT MODEL is not supported by the BigQuery sandbox without Cloud Storage: start "
+            "it with a storage client factory"
+        )
+    name = resolve_model(st.name, context)
+    result = QueryResult("EXPORT_MODEL")
+    if not context.dry_run:
+        export_model(context.catalog, name, uri, storage, "ML_TF_SAVED_MODEL")
+    return result
 
 
 def _create_model(st: CreateModel, context: QueryContext) -> QueryResult:
