@@ -11,40 +11,19 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import google.auth.credentials
 from google.cloud import bigquery
 
 from mlops_labs.bigquery.server import BigQuerySandbox
 from mlops_labs.cloud.discovery import DiscoveryDocument
+from tests.wire import WireRecorder
 
 PROJECT = "mlops-labs-sandbox"
-Exchange = tuple[str, str, int, bytes]
 
 
-class RecordingSandbox(BigQuerySandbox):
+class RecordingSandbox(WireRecorder, BigQuerySandbox):
     """The sandbox with every exchange kept, for the discovery-document check."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.wire: list[Exchange] = []
-
-    def wsgi_app(self) -> Any:
-        inner = super().wsgi_app()
-
-        def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
-            status: list[int] = []
-
-            def record_status(line: str, headers: Any, exc_info: Any = None) -> Any:
-                status.append(int(line.split()[0]))
-                return start_response(line, headers, exc_info)
-
-            body = b"".join(inner(environ, record_status))
-            self.wire.append((environ["REQUEST_METHOD"], environ["PATH_INFO"], status[0], body))
-            return [body]
-
-        return app
 
 
 def assert_fits_discovery(method: str, path: str, status: int, body: bytes) -> None:

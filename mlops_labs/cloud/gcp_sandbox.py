@@ -1,4 +1,4 @@
-"""Offline Google Cloud: credentials, Cloud Storage and BigQuery, started and reset together."""
+"""Offline Google Cloud: credentials, Cloud Storage, BigQuery and Vertex AI, started together."""
 
 from __future__ import annotations
 
@@ -14,10 +14,11 @@ __all__ = ["PROJECT", "GoogleCloudSandbox"]
 
 
 class GoogleCloudSandbox:
-    """The Google Cloud side of offline mode: credentials, Cloud Storage and BigQuery."""
+    """The Google Cloud side of offline mode: credentials, Cloud Storage, BigQuery, Vertex AI."""
 
     def __init__(self) -> None:
         from ..bigquery.server import BigQuerySandbox
+        from ..vertex_ai.server import VertexAISandbox
 
         self._directory = Path(tempfile.mkdtemp(prefix="mlops-labs-gcp-"))
         self.auth = GoogleAuthSandbox(self._directory)
@@ -25,9 +26,11 @@ class GoogleCloudSandbox:
         self.storage = GcsSandbox()
         # BigQuery's load, extract and EXPORT DATA jobs read and write this sandbox's storage.
         self.bigquery = BigQuerySandbox(storage=self._storage_client)
+        # Vertex AI reads model directories from the same storage at upload and deploy.
+        self.vertex_ai = VertexAISandbox(storage=self._storage_client)
 
     def _storage_client(self) -> Any:
-        """A Cloud Storage client on this sandbox's storage, for BigQuery's jobs."""
+        """A Cloud Storage client on this sandbox's storage, for BigQuery and Vertex AI."""
         from google.auth.credentials import AnonymousCredentials
         from google.cloud import storage
 
@@ -42,19 +45,22 @@ class GoogleCloudSandbox:
         self.auth.start()
         self.storage.start()
         self.bigquery.start()
+        self.vertex_ai.start()
         return self
 
     def stop(self) -> None:
         """Stop every service and remove the offline key."""
+        self.vertex_ai.stop()
         self.bigquery.stop()
         self.storage.stop()
         self.auth.stop()
         shutil.rmtree(self._directory, ignore_errors=True)
 
     def reset(self) -> None:
-        """Empty every service: no bucket, object, dataset, table or job (public data stays)."""
+        """Empty every service: no bucket, dataset, job, model or endpoint (public data stays)."""
         self.storage.reset()
         self.bigquery.reset()
+        self.vertex_ai.reset()
 
     def environment(self) -> dict[str, str | None]:
         """The settings that point the Google Cloud client libraries here."""
@@ -62,6 +68,7 @@ class GoogleCloudSandbox:
             **self.auth.environment(),
             **self.storage.environment(),
             **self.bigquery.environment(),
+            **self.vertex_ai.environment(),
         }
 
     def __enter__(self) -> GoogleCloudSandbox:
