@@ -274,6 +274,33 @@ LAB_6_5 = Lab(
             "SELECT * FROM ML.EVALUATE(MODEL penguins) ORDER BY roc_auc DESC LIMIT 1",
             "Validate model performance",
         ),
+        Task(
+            "6.5.4",
+            "Export Model to Cloud Storage",
+            "bqml.py",
+            "export_model",
+            "export_model() function",
+            "EXPORT MODEL penguins.penguins OPTIONS(URI = 'gs://BUCKET/models/penguins/')",
+            "Exported models can be uploaded to Vertex AI for deployment",
+        ),
+        Task(
+            "6.5.5",
+            "Register in Vertex AI Model Registry",
+            "bqml.py",
+            "register_model",
+            "register_model() function",
+            "aiplatform.Model.upload(display_name=, artifact_uri=, serving_container_image_uri=)",
+            "Versioned, discoverable models: SageMaker's model registry on Google Cloud",
+        ),
+        Task(
+            "6.5.6",
+            "Deploy and Predict",
+            "bqml.py",
+            "deploy_and_predict",
+            "deploy_and_predict() function",
+            "model.deploy(endpoint=...); endpoint.predict(instances=[...]); undeploy and delete",
+            "Online serving from the registry, torn down after use",
+        ),
     ),
 )
 

@@ -52,6 +52,9 @@ def pytest_configure(config: pytest.Config) -> None:
         for task in lab.tasks:
             config.addinivalue_line("markers", f"{task.tag}: Lab {task.id} - {task.title}")
     config.addinivalue_line("markers", "bad_input: a scenario about refusing bad input")
+    config.addinivalue_line(
+        "markers", "parity: a scenario setting an AWS task beside its Google Cloud twin"
+    )
 
 
 _MODE = pytest.StashKey[modes.CloudMode]()

@@ -10,7 +10,7 @@ import boto3
 import pytest
 from google.cloud import bigquery, storage
 
-from mlops_labs.cloud import environment
+from mlops_labs.cloud import aiplatform_state, environment
 from mlops_labs.sandbox_command import render, run
 
 
@@ -135,3 +135,55 @@ def test_bigquery_exports_to_and_loads_from_the_sandbox_storage(sandbox):
             "gs://export-check/penguins/*.csv", "exports.penguins_copy", job_config=config
         ).result()
         assert client.get_table("exports.penguins_copy").num_rows == 344
+
+
+def test_code_written_from_the_vertex_ai_documentation_runs_unchanged(sandbox):
+    """BigQuery ML export, then upload from gs://, deploy, predict, undeploy, delete."""
+    import os
+
+    from google.cloud import aiplatform
+
+    settings, _ = sandbox
+    assert settings["VERTEX_AI_API_ENDPOINT"].startswith("http://127.0.0.1:")
+    with aiplatform_state.restored(), environment.applied(settings):
+        storage.Client().create_bucket("vertex-docs")
+        client = bigquery.Client()
+        client.create_dataset("vertex_docs", exists_ok=True)
+        client.query_and_wait(
+            "CREATE MODEL vertex_docs.species OPTIONS(model_type = 'LOGISTIC_REG', "
+            "input_label_cols = ['species']) AS SELECT * FROM "
+            "`bigquery-public-data.ml_datasets.penguins` WHERE sex IS NOT NULL"
+        )
+        client.query_and_wait(
+            "EXPORT MODEL vertex_docs.species OPTIONS(URI = 'gs://vertex-docs/species/')"
+        )
+
+        # From here on, Vertex AI's documented flow; only init names the endpoint.
+        aiplatform.init(
+            project=os.environ["GOOGLE_CLOUD_PROJECT"],
+            location="us-central1",
+            api_endpoint=os.environ.get("VERTEX_AI_API_ENDPOINT"),
+            api_transport="rest",
+        )
+        model = aiplatform.Model.upload(
+            display_name="species",
+            artifact_uri="gs://vertex-docs/species/",
+            serving_container_image_uri=(
+                "us-docker.pkg.dev/vertex-ai/prediction/tf2-cpu.2-15:latest"
+            ),
+        )
+        endpoint = model.deploy(machine_type="n1-standard-4")
+        instance = {
+            "island": "Biscoe",
+            "culmen_length_mm": 48.6,
+            "culmen_depth_mm": 16.0,
+            "flipper_length_mm": 230.0,
+            "body_mass_g": 5800.0,
+            "sex": "MALE",
+        }
+        prediction = endpoint.predict(instances=[instance])
+        assert prediction.predictions[0]["predicted_species"].startswith("Gentoo")
+        endpoint.undeploy_all()
+        endpoint.delete()
+        model.delete()
+        assert aiplatform.Model.list() == [] and aiplatform.Endpoint.list() == []

@@ -297,8 +297,16 @@ class Sdks:
     bigquery: Any
 
 
-def init_sdks(info: ProjectInfo, staging_bucket: str, account: str | None = None) -> Sdks:
-    """``aiplatform.init`` and a ``bigquery.Client`` for the project, region and bucket."""
+def init_sdks(
+    info: ProjectInfo,
+    staging_bucket: str,
+    account: str | None = None,
+    api_endpoint: str | None = None,
+) -> Sdks:
+    """``aiplatform.init`` and a ``bigquery.Client`` for the project, region and bucket.
+
+    ``api_endpoint``: None for Vertex AI's regional endpoint; a sandbox's address otherwise.
+    """
     # TODO: Lab 6.4.6 - Initialize SDKs
     # WHERE: this function.
     # WHAT:  aiplatform.init(project=, location=, staging_bucket=, service_account=) sets the
@@ -315,6 +323,7 @@ def init_sdks(info: ProjectInfo, staging_bucket: str, account: str | None = None
         location=info.location,
         staging_bucket=staging_bucket,
         service_account=account,
+        api_endpoint=api_endpoint,
         api_transport="rest",
     )
     return Sdks(aiplatform, bigquery.Client(project=info.project_id, location=info.location))
