@@ -1,0 +1,1 @@
+"""Cassettes for the replay cloud mode: serialise, scrub, match and explain recorded traffic."""

@@ -1,0 +1,133 @@
+"""One cassette per scenario: where it lives, how vcrpy records and replays it, atomic re-recording.
+
+Recording writes to a temporary file beside the cassette and moves it into place only when the
+scenario passed, so a failed re-recording leaves the old cassette as it was. Requests a sandbox
+makes while answering another (BigQuery reading Cloud Storage) and the sandboxes' own control
+calls (moto's reset) are not the lab's traffic: they are neither recorded nor expected.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterator
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from ..cloud.loopback_server import INTERNAL_HEADER, serving_request
+from ..errors import KitError
+from . import matching, scrub, serializer
+
+CASSETTES = "cassettes"
+PROVENANCE = "PROVENANCE.json"
+SERIALIZER = "mlops-yaml"
+# The SDKs and services whose versions decide what a cassette holds.
+VERSIONED = (
+    "boto3", "botocore", "moto", "google-cloud-storage", "google-cloud-bigquery",
+    "google-cloud-aiplatform", "google-auth", "gcp-storage-emulator", "vcrpy",
+)  # fmt: skip
+
+
+class MissingCassette(KitError):
+    """Replay asked for a scenario that has no cassette."""
+
+
+def cassette_path(folder: Path, feature_file: str, test_name: str) -> Path:
+    """``<folder>/<feature>/<test name>.yaml``, the test name made file-safe."""
+    feature = Path(feature_file).stem
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", test_name).strip("_")
+    return folder / feature / f"{safe}.yaml"
+
+
+# Probes for a cloud VM's metadata server: they fail the same way with or without a cassette.
+_METADATA_HOSTS = ("169.254.169.254", "metadata.google.internal", "metadata")
+
+
+def _lab_request(request: Any) -> Any:
+    internal = any(name.lower() == INTERNAL_HEADER.lower() for name in request.headers)
+    probe = request.host in _METADATA_HOSTS
+    if internal or probe or serving_request() or "/moto-api/" in request.path:
+        return None
+    return scrub.scrub_request(request)
+
+
+def make_vcr(record_mode: str) -> Any:
+    """A vcrpy VCR with the kit's serializer, matchers and scrubbers."""
+    import vcr
+
+    recorder = vcr.VCR(
+        serializer=SERIALIZER,
+        record_mode=record_mode,
+        match_on=matching.MATCH_ON,
+        before_record_request=_lab_request,
+        before_record_response=scrub.scrub_response,
+        decode_compressed_response=False,
+    )
+    recorder.register_serializer(SERIALIZER, serializer)
+    matching.register(recorder)
+    return recorder
+
+
+@contextlib.contextmanager
+def replaying(path: Path, scenario: str) -> Iterator[Any]:
+    """Answer the scenario's requests from its cassette; an unrecorded request fails."""
+    if not path.is_file():
+        raise MissingCassette(
+            f"no cassette for the scenario {scenario!r} ({path.name}): record it with "
+            "`pytest --record-cassettes` in offline mode"
+        )
+    with make_vcr("none").use_cassette(str(path)) as cassette:
+        yield cassette
+
+
+@contextlib.contextmanager
+def recording(path: Path, passed: Callable[[], bool], answered_by: str) -> Iterator[Any]:
+    """Record into a temporary file; it replaces the cassette only if ``passed()`` after."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".yaml", dir=path.parent)
+    os.close(handle)
+    os.unlink(temporary)  # vcrpy writes the file itself, only when something was recorded
+    try:
+        with make_vcr("all").use_cassette(temporary) as cassette:
+            yield cassette
+        if passed():
+            if not Path(temporary).exists():
+                Path(temporary).write_text(serializer.serialize({"interactions": []}))
+            os.replace(temporary, path)
+            write_provenance(path, answered_by)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+
+
+def write_provenance(path: Path, answered_by: str) -> None:
+    """Say in ``cassettes/PROVENANCE.json`` what answered this cassette, when, with what."""
+    root = path.parent.parent
+    record_file = root / PROVENANCE
+    entries: dict[str, Any] = {}
+    if record_file.is_file():
+        entries = json.loads(record_file.read_text())
+    entries[path.relative_to(root).as_posix()] = {
+        "answered_by": answered_by,
+        "recorded_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        "versions": sdk_versions(),
+    }
+    text = json.dumps(dict(sorted(entries.items())), indent=2) + "\n"
+    handle, temporary = tempfile.mkstemp(prefix=".provenance.", dir=root)
+    with os.fdopen(handle, "w") as out:
+        out.write(text)
+    os.replace(temporary, record_file)
+
+
+def sdk_versions() -> dict[str, str]:
+    """The installed versions of the SDKs and services that shaped the traffic."""
+    found = {}
+    for name in VERSIONED:
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            found[name] = metadata.version(name)
+    return found
