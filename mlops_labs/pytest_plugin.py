@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -33,7 +34,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--cloud",
         default=None,
-        help=f"where the SDKs talk: offline (default; env {modes.ENV_VAR})",
+        help=f"where the SDKs talk: offline (default) or replay (env {modes.ENV_VAR})",
+    )
+    group.addoption(
+        "--record-cassettes",
+        action="store_true",
+        default=False,
+        help="record each scenario's cloud traffic into cassettes/ (offline mode)",
+    )
+    group.addoption(
+        "--cassettes-dir",
+        default=None,
+        help="where scenario cassettes are read and recorded (default: cassettes/ in the rootdir)",
     )
     group.addoption(
         "--labs-dir",
@@ -47,6 +59,11 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[_MODE] = modes.resolve(config.getoption("--cloud"))
     except KitError as exc:
         raise pytest.UsageError(str(exc)) from None
+    if config.getoption("--record-cassettes") and config.stash[_MODE] is modes.CloudMode.REPLAY:
+        raise pytest.UsageError(
+            "--record-cassettes records what the sandboxes answer: use it with --cloud offline, "
+            "not replay"
+        )
     for lab in catalogue.LABS:
         config.addinivalue_line("markers", f"{lab.tag}: Lab {lab.id} - {lab.title}")
         for task in lab.tasks:
@@ -71,6 +88,61 @@ def cloud_mode(pytestconfig: pytest.Config) -> modes.CloudMode:
 _running: dict[str, list[Any]] = {"aws": [], "gcp": []}
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    item.stash.setdefault(_REPORTS, {})[report.when] = report
+    if report.failed and call.excinfo is not None:
+        from .cassettes.unrecorded import explain
+
+        explained = explain(call.excinfo.value)
+        if explained is not None:
+            report.longrepr = explained
+    return report
+
+
+_REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
+
+
+@pytest.fixture(autouse=True)
+def _cassette(request: pytest.FixtureRequest, cloud_mode: modes.CloudMode) -> Iterator[None]:
+    """Replay, or record, the scenario's cloud traffic: one cassette per scenario."""
+    from pytest_bdd.scenario import scenario_wrapper_template_registry
+
+    template = scenario_wrapper_template_registry.get(getattr(request.node, "function", None))
+    recording = request.config.getoption("--record-cassettes")
+    if template is None or not (recording or cloud_mode is modes.CloudMode.REPLAY):
+        yield
+        return
+    from .cassettes import recording as cassettes
+
+    folder = request.config.getoption("--cassettes-dir")
+    path = cassettes.cassette_path(
+        Path(folder) if folder else request.config.rootpath / cassettes.CASSETTES,
+        template.feature.filename,
+        request.node.name,
+    )
+    if cloud_mode is modes.CloudMode.REPLAY:
+        try:
+            context = cassettes.replaying(path, template.name)
+        except KitError as exc:
+            pytest.fail(str(exc), pytrace=False)
+        with context:
+            yield
+        return
+
+    def passed() -> bool:
+        reports = request.node.stash.get(_REPORTS, {})
+        return all(r.passed for r in reports.values()) and "call" in reports
+
+    with cassettes.recording(path, passed, answered_by=f"{cloud_mode.value} sandboxes"):
+        yield
+
+
+def _replaying(cloud_mode: modes.CloudMode) -> bool:
+    return cloud_mode is modes.CloudMode.REPLAY
+
+
 @contextmanager
 def _shared(kind: str, make: Callable[[], Any]) -> Iterator[Any]:
     owner = not _running[kind]
@@ -90,7 +162,9 @@ def aws_sandbox(cloud_mode: modes.CloudMode) -> Iterator[AwsSandbox]:
     """The offline AWS sandbox for the whole run, with boto3 pointed at it."""
     import boto3
 
-    with _shared("aws", AwsSandbox) as sandbox:
+    from .cloud.replay_targets import ReplayAws
+
+    with _shared("aws", ReplayAws if _replaying(cloud_mode) else AwsSandbox) as sandbox:
         # A default session made before the settings above would keep other credentials.
         boto3.DEFAULT_SESSION = None
         yield sandbox
@@ -131,9 +205,15 @@ def redshift_engine(warehouse: Warehouse) -> Iterator[sqlalchemy.Engine]:
 
 
 @pytest.fixture
-def redshift_data_api(warehouse: Warehouse) -> Iterator[str]:
+def redshift_data_api(warehouse: Warehouse, cloud_mode: modes.CloudMode) -> Iterator[str]:
     """The Redshift Data API on the scenario's warehouse, where boto3's redshift-data goes."""
     from .warehouse.data_api.server import DataApiServer
+
+    if _replaying(cloud_mode):
+        from .cloud.replay_targets import NOWHERE
+
+        yield NOWHERE  # the cassette answers; ReplayAws already points redshift-data there
+        return
 
     with DataApiServer(warehouse) as server, environment.applied(server.environment()):
         yield server.endpoint
@@ -142,7 +222,11 @@ def redshift_data_api(warehouse: Warehouse) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def gcp_sandbox(cloud_mode: modes.CloudMode) -> Iterator[GoogleCloudSandbox]:
     """The offline Google Cloud for the whole run: credentials and Cloud Storage."""
-    with _shared("gcp", GoogleCloudSandbox) as sandbox:
+    from .cloud.replay_targets import ReplayGoogleCloud
+
+    with _shared(
+        "gcp", ReplayGoogleCloud if _replaying(cloud_mode) else GoogleCloudSandbox
+    ) as sandbox:
         yield sandbox
 
 

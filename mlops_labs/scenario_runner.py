@@ -69,7 +69,7 @@ class _Collector:
     def pytest_bdd_step_error(
         self, request: pytest.FixtureRequest, step: object, exception: Exception
     ) -> None:
-        self._step_failed(request, step, _exception_line(exception))
+        self._step_failed(request, step, _unrecorded(exception) or _exception_line(exception))
 
     def pytest_bdd_step_func_lookup_error(
         self, request: pytest.FixtureRequest, step: object, exception: Exception
@@ -94,6 +94,13 @@ class _Collector:
                 result.failed_step = "(setting up the scenario)"
         elif report.skipped and report.when != "teardown":
             result.outcome = "skipped"
+
+
+def _unrecorded(exception: BaseException) -> str | None:
+    """For a request no cassette holds: what it was, the nearest recorded one, the diff."""
+    from .cassettes.unrecorded import explain
+
+    return explain(exception)
 
 
 def _exception_line(exception: BaseException) -> str:

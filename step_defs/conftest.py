@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
 import boto3
 import pytest
 from pytest_bdd import given, parsers, then
+
+from mlops_labs.cloud import aiplatform_state
 
 
 class Context(SimpleNamespace):
@@ -25,6 +28,13 @@ def ctx(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Context:
     staging.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(staging))
     return Context(workdir=tmp_path / "work", staging=staging, error=None)
+
+
+@pytest.fixture(autouse=True)
+def _vertex_ai_settings() -> Iterator[None]:
+    """A scenario's aiplatform.init (Labs 6.4.6, 6.5) is undone after it."""
+    with aiplatform_state.restored():
+        yield
 
 
 # Given

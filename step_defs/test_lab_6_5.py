@@ -8,8 +8,6 @@ from google.api_core import exceptions
 from google.cloud import aiplatform, bigquery, storage
 from pytest_bdd import given, parsers, scenarios, then, when
 
-from mlops_labs.cloud import aiplatform_state
-
 scenarios("lab_6_5_bqml.feature")
 
 PENGUINS = "bigquery-public-data.ml_datasets.penguins"
@@ -30,13 +28,6 @@ def _penguins(ctx, count: int) -> list[dict]:
 
 def _instances(rows: list[dict]) -> list[dict]:
     return [{name: row[name] for name in FEATURES} for row in rows]
-
-
-@pytest.fixture(autouse=True)
-def _vertex_ai_settings():
-    """Each scenario's aiplatform.init is undone after it."""
-    with aiplatform_state.restored():
-        yield
 
 
 @pytest.fixture

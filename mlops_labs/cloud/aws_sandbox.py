@@ -41,22 +41,27 @@ class AwsSandbox(LoopbackServer):
 
     def environment(self) -> dict[str, str | None]:
         """The settings that point boto3 here with dummy credentials (``None`` means unset)."""
-        settings: dict[str, str | None] = {
-            "AWS_ENDPOINT_URL": self.endpoint,
-            "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID,
-            "AWS_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
-            "AWS_DEFAULT_REGION": self.region,
-            "AWS_REGION": self.region,
-            # Nothing from the user's own AWS set-up may leak into an offline run.
-            "AWS_SESSION_TOKEN": None,
-            "AWS_SECURITY_TOKEN": None,
-            "AWS_PROFILE": None,
-            "AWS_DEFAULT_PROFILE": None,
-            "AWS_CONFIG_FILE": os.devnull,
-            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-            "AWS_EC2_METADATA_DISABLED": "true",
-        }
-        for name in os.environ:
-            if name.startswith("AWS_ENDPOINT_URL_"):
-                settings[name] = None
-        return settings
+        return offline_environment(self.endpoint, self.region)
+
+
+def offline_environment(endpoint: str, region: str = REGION) -> dict[str, str | None]:
+    """boto3 pointed at ``endpoint`` with placeholder credentials (``None`` means unset)."""
+    settings: dict[str, str | None] = {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID,
+        "AWS_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
+        "AWS_DEFAULT_REGION": region,
+        "AWS_REGION": region,
+        # Nothing from the user's own AWS set-up may leak into an offline run.
+        "AWS_SESSION_TOKEN": None,
+        "AWS_SECURITY_TOKEN": None,
+        "AWS_PROFILE": None,
+        "AWS_DEFAULT_PROFILE": None,
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+    for name in os.environ:
+        if name.startswith("AWS_ENDPOINT_URL_"):
+            settings[name] = None
+    return settings

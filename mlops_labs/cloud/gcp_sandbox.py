@@ -9,6 +9,7 @@ from typing import Any
 
 from .gcs_sandbox import GcsSandbox
 from .google_auth_sandbox import PROJECT, GoogleAuthSandbox
+from .loopback_server import INTERNAL_HEADER
 
 __all__ = ["PROJECT", "GoogleCloudSandbox"]
 
@@ -31,13 +32,19 @@ class GoogleCloudSandbox:
 
     def _storage_client(self) -> Any:
         """A Cloud Storage client on this sandbox's storage, for BigQuery and Vertex AI."""
+        import requests
         from google.auth.credentials import AnonymousCredentials
         from google.cloud import storage
 
+        # Marked, so a recording leaves out these calls (made from any thread the client
+        # starts): in replay no sandbox runs to make them.
+        session = requests.Session()
+        session.headers[INTERNAL_HEADER] = "1"
         return storage.Client(
             project=self.project,
             credentials=AnonymousCredentials(),
             client_options={"api_endpoint": self.storage.endpoint},
+            _http=session,
         )
 
     def start(self) -> GoogleCloudSandbox:

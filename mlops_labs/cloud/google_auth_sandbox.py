@@ -61,28 +61,38 @@ class GoogleAuthSandbox(LoopbackServer):
     def start(self) -> GoogleAuthSandbox:
         """Serve the token endpoint and write the key file that points at it."""
         super().start()
-        # The key is made in memory for this run only: nothing secret is ever stored.
-        key = dict(
-            type="service_account",
-            project_id=PROJECT,
-            private_key_id="mlops-labs-offline",
-            private_key=_private_key_pem(),
-            client_email=CLIENT_EMAIL,
-            client_id="0",
-            token_uri=f"{self.endpoint}/token",
-            universe_domain="googleapis.com",
-        )
-        self.key_file.parent.mkdir(parents=True, exist_ok=True)
-        self.key_file.write_text(json.dumps(key))
-        os.chmod(self.key_file, 0o600)
+        write_key(self.key_file, f"{self.endpoint}/token")
         return self
 
     def environment(self) -> dict[str, str | None]:
         """Settings that make application-default credentials this key, for this project."""
-        return {
-            "GOOGLE_APPLICATION_CREDENTIALS": str(self.key_file),
-            "GOOGLE_CLOUD_PROJECT": PROJECT,
-            # gcloud's own login and config must not take part in an offline run.
-            "CLOUDSDK_CONFIG": str(self.key_file.parent / "gcloud"),
-            "GOOGLE_CLOUD_QUOTA_PROJECT": None,
-        }
+        return key_environment(self.key_file)
+
+
+def write_key(key_file: Path, token_uri: str) -> None:
+    """Write the offline service account's key, its token requests going to ``token_uri``."""
+    # The key is made in memory for this run only: nothing secret is ever stored.
+    key = dict(
+        type="service_account",
+        project_id=PROJECT,
+        private_key_id="mlops-labs-offline",
+        private_key=_private_key_pem(),
+        client_email=CLIENT_EMAIL,
+        client_id="0",
+        token_uri=token_uri,
+        universe_domain="googleapis.com",
+    )
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    key_file.write_text(json.dumps(key))
+    os.chmod(key_file, 0o600)
+
+
+def key_environment(key_file: Path) -> dict[str, str | None]:
+    """Settings that make application-default credentials the key in ``key_file``."""
+    return {
+        "GOOGLE_APPLICATION_CREDENTIALS": str(key_file),
+        "GOOGLE_CLOUD_PROJECT": PROJECT,
+        # gcloud's own login and config must not take part in an offline run.
+        "CLOUDSDK_CONFIG": str(key_file.parent / "gcloud"),
+        "GOOGLE_CLOUD_QUOTA_PROJECT": None,
+    }

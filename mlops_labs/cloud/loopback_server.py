@@ -8,6 +8,27 @@ from typing import Any, Self
 
 from ..errors import SandboxError
 
+_serving = threading.local()
+# Sent by the clients sandboxes use among themselves, whichever thread they call from.
+INTERNAL_HEADER = "X-Mlops-Labs-Sandbox-Internal"
+
+
+def serving_request() -> bool:
+    """Whether this thread is answering a sandbox request: its own calls are not the lab's."""
+    return getattr(_serving, "active", False)
+
+
+def _marked(app: Any) -> Any:
+    # A sandbox's own calls (BigQuery reading Cloud Storage) must not be recorded as the lab's.
+    def wrapped(environ: dict[str, Any], start_response: Any) -> Any:
+        _serving.active = True
+        try:
+            return list(app(environ, start_response))
+        finally:
+            _serving.active = False
+
+    return wrapped
+
 
 class LoopbackServer:
     """Base of every offline sandbox: subclasses give ``name`` and ``wsgi_app()``."""
@@ -39,7 +60,7 @@ class LoopbackServer:
         # werkzeug logs every request at INFO; a scenario run should stay quiet.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         try:
-            server = make_server("127.0.0.1", 0, self.wsgi_app(), threaded=True)
+            server = make_server("127.0.0.1", 0, _marked(self.wsgi_app()), threaded=True)
         except OSError as exc:
             raise SandboxError(f"{self.name} could not start on 127.0.0.1: {exc}") from None
         # serve_forever's default 0.5 s poll would be waited out by every stop().

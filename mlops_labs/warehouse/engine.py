@@ -86,7 +86,9 @@ class Warehouse:
         slices: int = 2,
         s3_client: Callable[[], Any] | None = None,
     ) -> None:
-        self._db = duckdb.connect(":memory:")
+        # One DuckDB thread: parallel aggregation would order GROUP BY results differently run
+        # to run, and a warehouse whose UNLOAD files change by themselves cannot be replayed.
+        self._db = duckdb.connect(":memory:", config={"threads": 1})
         self._lock = threading.RLock()
         self.catalog = Catalog()
         self.system = SystemViews(self._db)

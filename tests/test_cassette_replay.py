@@ -1,0 +1,149 @@
+"""Recording and replaying scenarios: atomic re-recording, no secrets, clear misses, no servers."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import boto3
+import pytest
+from google.auth.credentials import AnonymousCredentials
+from google.cloud import storage
+
+from mlops_labs import catalogue, project, scenario_runner, solution_regions
+from mlops_labs.cassettes import recording
+from mlops_labs.cassettes.scrub import find_secrets, secret_report
+from mlops_labs.cloud import environment
+from mlops_labs.cloud.aws_sandbox import AwsSandbox
+from mlops_labs.cloud.gcs_sandbox import GcsSandbox
+from mlops_labs.cloud.loopback_server import LoopbackServer
+from mlops_labs.cloud.modes import CloudMode
+
+ROOT = project.find_root()
+CASSETTES = ROOT / recording.CASSETTES
+LABS_DIR = Path(solution_regions.__file__).parent / "labs"
+# Planted credentials, assembled so that no scanner mistakes this file for a leak.
+CANARY_KEY_ID = "AKIA" + "CANARY" + "0" * 10
+CANARY_SECRET = "canary/" + "Q" * 33
+CANARY_TOKEN = "ya29." + "canary-" + "z" * 40
+
+
+def cassette_files() -> list[Path]:
+    return sorted(CASSETTES.rglob("*.yaml"))
+
+
+def test_every_cassette_says_what_answered_it_and_with_which_sdks():
+    provenance = json.loads((CASSETTES / recording.PROVENANCE).read_text())
+    names = {path.relative_to(CASSETTES).as_posix() for path in cassette_files()}
+    assert names, "no cassettes recorded"
+    assert set(provenance) == names
+    for entry in provenance.values():
+        assert entry["answered_by"] in ("offline sandboxes", "live sandboxes")
+        assert {"boto3", "google-cloud-bigquery", "vcrpy"} <= set(entry["versions"])
+
+
+def test_the_cassettes_hold_no_secret_shaped_strings():
+    for path in [*cassette_files(), CASSETTES / recording.PROVENANCE]:
+        text = path.read_text()
+        assert find_secrets(text) == [], f"{path.name}: {secret_report(text)}"
+        assert "!!python" not in text, f"{path.name} has Python-specific YAML tags"
+
+
+def test_planted_credentials_never_reach_a_cassette(tmp_path):
+    """AWS signing, a Google bearer token and a refresh exchange, recorded, then scanned."""
+    cassette = tmp_path / "canary.yaml"
+    with AwsSandbox() as aws, GcsSandbox() as gcs:
+        settings = {
+            **aws.environment(),
+            "AWS_ACCESS_KEY_ID": CANARY_KEY_ID,
+            "AWS_SECRET_ACCESS_KEY": CANARY_SECRET,
+            "AWS_SESSION_TOKEN": CANARY_TOKEN,
+        }
+        with environment.applied(settings), recording.make_vcr("all").use_cassette(str(cassette)):
+            s3 = boto3.session.Session().client("s3")
+            s3.create_bucket(Bucket="canary")
+            s3.put_object(Bucket="canary", Key="k", Body=b"hello")
+            assert s3.get_object(Bucket="canary", Key="k")["Body"].read() == b"hello"
+            client = storage.Client(
+                project="p",
+                credentials=AnonymousCredentials(),
+                client_options={"api_endpoint": gcs.endpoint},
+            )
+            client._http.headers["Authorization"] = f"Bearer {CANARY_TOKEN}"
+            client.create_bucket("canary-gcs")
+            client._http.post(
+                f"{gcs.endpoint}/token",
+                data={"grant_type": "refresh_token", "refresh_token": CANARY_TOKEN},
+            )
+    text = cassette.read_text()
+    assert "put_object" not in text and "/canary/k" in text  # the traffic is there
+    for canary in (CANARY_KEY_ID, CANARY_SECRET, CANARY_TOKEN):
+        assert canary not in text
+    assert find_secrets(text) == []
+
+
+def test_a_failed_recording_leaves_the_old_cassette_and_a_passing_one_replaces_it(tmp_path):
+    folder = tmp_path / "cassettes"
+    path = folder / "feature" / "test_scenario.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text("old recording\n")
+    with AwsSandbox() as aws, environment.applied(aws.environment()):
+        for passed in (False, True):
+            with recording.recording(path, lambda p=passed: p, answered_by="offline sandboxes"):
+                boto3.session.Session().client("s3").list_buckets()
+            if not passed:
+                assert path.read_text() == "old recording\n"
+                assert not (folder / recording.PROVENANCE).exists()
+    assert "ListAllMyBuckets" in path.read_text() or "/" in path.read_text()
+    assert path.read_text() != "old recording\n"
+    assert list(path.parent.iterdir()) == [path], "a temporary file was left behind"
+    provenance = json.loads((folder / recording.PROVENANCE).read_text())
+    assert provenance["feature/test_scenario.yaml"]["answered_by"] == "offline sandboxes"
+
+
+def test_a_scenario_recorded_then_replayed_gives_the_same_result(tmp_path):
+    args = [
+        str(ROOT / "step_defs" / "test_lab_6_5.py"),
+        f"--rootdir={ROOT}",
+        "-c",
+        str(ROOT / "pyproject.toml"),
+        "-k",
+        "create_the_bigquery_dataset",
+        f"--cassettes-dir={tmp_path}",
+        "-q",
+        "-p",
+        "no:randomly",
+    ]
+    assert pytest.main([*args, "--record-cassettes"]) == pytest.ExitCode.OK
+    recorded = list(tmp_path.rglob("*.yaml"))
+    assert [p.name for p in recorded] == ["test_create_the_bigquery_dataset.yaml"]
+    assert pytest.main([*args, "--cloud=replay"]) == pytest.ExitCode.OK
+
+
+def test_replay_starts_no_sandbox(monkeypatch):
+    def refuse(self):
+        raise AssertionError(f"replay started {self.name}")
+
+    monkeypatch.setattr(LoopbackServer, "start", refuse)
+    monkeypatch.setattr(GcsSandbox, "start", refuse)
+    tasks = (catalogue.task("6.2.4"), catalogue.task("6.5.6"))
+    results = scenario_runner.run(tasks, project=ROOT, cloud=CloudMode.REPLAY)
+    assert {r.task.id: r.status for r in results} == {"6.2.4": "passed", "6.5.6": "passed"}
+
+
+def test_changing_one_sql_statement_fails_its_replay_with_the_difference(tmp_path):
+    workspace = tmp_path / "labs"
+    shutil.copytree(LABS_DIR, workspace, ignore=shutil.ignore_patterns("__pycache__"))
+    lab = workspace / "bqml.py"
+    original = "ORDER BY roc_auc DESC LIMIT 1"
+    assert original in lab.read_text()
+    lab.write_text(lab.read_text().replace(original, "ORDER BY log_loss LIMIT 1"))
+    [result] = scenario_runner.run(
+        (catalogue.task("6.5.3"),), project=ROOT, cloud=CloudMode.REPLAY, labs_dir=workspace
+    )
+    assert result.status == "failed"
+    message = result.first_failure.message
+    assert message.startswith("No recorded response for POST /bigquery/v2/projects/"), message
+    assert "differs in its body (SQL)" in message
+    assert "-ORDER BY roc_auc DESC" in message and "+ORDER BY log_loss" in message
