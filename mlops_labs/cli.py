@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
+from typing import Any
 
-from . import __version__
+from . import __version__, project
 from .cloud import modes
 from .errors import KitError
 from .scenario_runner import RunError
@@ -34,6 +36,36 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="check the lab code in this folder instead of the reference",
     )
+    check.add_argument(
+        "--watch",
+        action="store_true",
+        help="check again each time a lab file is saved (Ctrl-C to stop)",
+    )
+    start = commands.add_parser(
+        "start", help="make a learner workspace: the starter lab code and a hunt worksheet"
+    )
+    start.add_argument(
+        "directory", nargs="?", default="mlops-labs-workspace", help="a new or empty folder"
+    )
+    hint = commands.add_parser("hint", help="the next hint for a task (one more each time)")
+    hint.add_argument("task", metavar="TASK", help="a task id, e.g. 6.1.4")
+    hunt = commands.add_parser(
+        "hunt", help="list every task marker, or grade a scavenger-hunt worksheet"
+    )
+    hunt.add_argument(
+        "--check", metavar="WORKSHEET", default=None, help="grade this worksheet file"
+    )
+    syllabus = commands.add_parser("syllabus", help="the labs and their scenarios as a course")
+    syllabus.add_argument("--format", choices=("md", "html"), default="md")
+    verify = commands.add_parser(
+        "verify",
+        help="check the course: reference passes, starter fails, markers, hints, worksheet",
+    )
+    verify.add_argument(
+        "--thorough",
+        action="store_true",
+        help="also check that each task fails when its solution is replaced by `pass`",
+    )
     sandbox = commands.add_parser(
         "sandbox",
         help="start every offline service and print the settings that point SDKs at them",
@@ -54,7 +86,32 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "check":
             from .check import check
 
+            if args.watch:
+                from .watch import watch
+
+                return watch(args.targets, cloud=args.cloud, labs_dir=args.labs_dir)
             return check(args.targets, cloud=args.cloud, labs_dir=args.labs_dir)
+        if args.command == "start":
+            return _start(args.directory)
+        if args.command == "hint":
+            from .hint_command import hint
+
+            return hint(args.task, _console())
+        if args.command == "hunt":
+            from . import hunt_command
+
+            if args.check:
+                return hunt_command.check_worksheet(Path(args.check), _console())
+            return hunt_command.list_markers(_console())
+        if args.command == "syllabus":
+            from .syllabus import render
+
+            print(render(project.find_root(), args.format))
+            return 0
+        if args.command == "verify":
+            from .verify import verify
+
+            return verify(_console(), thorough=args.thorough)
         if args.command == "sandbox":
             from .sandbox_command import run
 
@@ -66,6 +123,35 @@ def main(argv: list[str] | None = None) -> int:
         print("mlops-labs: interrupted", file=sys.stderr)
         return 130
     return 2
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+def _start(directory: str) -> int:
+    from .learner_workspace import start
+
+    made = start(Path(directory))
+    print(f"Your workspace is ready: {made}")
+    print(
+        f"  labs/          the lab code, each task's solution left for you ({len(_tasks())} tasks)"
+    )
+    print("  WORKSHEET.md   the scavenger hunt: where each task is, what it does, why")
+    print("Next:")
+    print(f"  cd {directory}")
+    print("  mlops-labs check            every task, with the first failing step and a hint")
+    print("  mlops-labs hint 6.1.2       a hint for one task, one more each time you ask")
+    print("  mlops-labs check --watch    re-checks each time you save")
+    return 0
+
+
+def _tasks() -> tuple:
+    from .catalogue import all_tasks
+
+    return all_tasks()
 
 
 if __name__ == "__main__":

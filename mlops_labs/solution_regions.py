@@ -65,8 +65,8 @@ def find_regions(source: str, filename: str = "<lab code>") -> list[Region]:
 def not_implemented(region: Region) -> str:
     """The starter's stand-in for a region: a raise that names the task."""
     return (
-        f'raise NotImplementedError("Lab {region.task_id} - {region.title}: '
-        'your code goes here (the WHAT and WHY above say what it must do)")'
+        f'raise NotImplementedError("Lab {region.task_id} - {region.title}: your code goes here '
+        f'(the WHAT and WHY above say what it must do; `mlops-labs hint {region.task_id}` helps)")'
     )
 
 
