@@ -29,13 +29,21 @@ def test_a_failing_task_shows_its_step_and_error_and_exits_one(capsys, tmp_path)
     workspace = tmp_path / "labs"
     shutil.copytree(LABS_DIR, workspace, ignore=shutil.ignore_patterns("__pycache__"))
     source = workspace / "model.py"
-    source.write_text(solution_regions.strip(source.read_text(), only={"6.1.4"}))
+    original = source.read_text()
+    # A solution that does nothing: the scenario runs, and its first failing step shows.
+    nothing = solution_regions.strip(original, only={"6.1.4"}, replacement=lambda _: "pass")
+    source.write_text(nothing)
     code, out, err = _run(capsys, "check", "6.1.4", "--labs-dir", str(workspace))
     assert code == 1
     assert "6.1.4  S3 Data Loading Conversion  failed" in out
-    assert 'failing step: When I persist the model file to "s3://churn-artifacts/' in out
-    assert "NotImplementedError: Lab 6.1.4 - S3 Data Loading Conversion" in out
+    assert "failing step: " in out and "hint: mlops-labs hint 6.1.4" in out
     assert "Traceback" not in out + err
+    # The starter's stub: not started yet, with the hint command.
+    source.write_text(solution_regions.strip(original, only={"6.1.4"}))
+    code, out, err = _run(capsys, "check", "6.1.4", "--labs-dir", str(workspace))
+    assert code == 1
+    assert "6.1.4  S3 Data Loading Conversion  not started" in out
+    assert "hint: mlops-labs hint 6.1.4" in out and "Traceback" not in out + err
 
 
 @pytest.mark.parametrize(
