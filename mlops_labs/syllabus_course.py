@@ -23,7 +23,8 @@ AUDIENCE = (
 HOW_TO = (
     ("mlops-labs start", "makes your starter copy of the lab code, each task's solution taken out"),
     (
-        "# TODO: Lab 6.1.4 - S3 Data Loading Conversion",
+        # Built, not written out: the marker must stand only once in the code, in the lab file.
+        catalogue.task("6.1.4").marker,
         "is a task's marker: search the lab code for it, read the task's WHERE, WHAT and WHY "
         "below, and complete the code until its scenarios pass",
     ),

@@ -35,6 +35,7 @@ API_KEY = "AIza" + "SyCANARY".ljust(35, "0")
 JWT = ".".join(["eyJhbGciOiJSUzI1NiJ9", "eyJzdWIiOiJjYW5hcnkifQ", "c2lnbmF0dXJlY2FuYXJ5"])
 PASSWORD = "hunter2-canary"
 PRIVATE_KEY_HEADER = "-----BEGIN " + "PRIVATE KEY-----"
+PRIVATE_KEY_FIELD = "private" + "_key"  # a key file's field, assembled like the canaries
 PRIVATE_KEY = (
     f"{PRIVATE_KEY_HEADER}\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjCanaryKey\n"
     "-----END PRIVATE KEY-----\n"
@@ -341,7 +342,7 @@ def _secret_traffic() -> tuple[list[Request], list[dict]]:
             "type": "service_account",
             "client_email": f"trainer@{REAL_PROJECT}.iam.gserviceaccount.com",
             "private_key_id": "1f2e3d4c5b6a79880f1e2d3c4b5a69788f7e6d5c",
-            "private_key": PRIVATE_KEY,
+            PRIVATE_KEY_FIELD: PRIVATE_KEY,
         },
     )
     requests_ = [token_exchange, refresh, upload, assume_role, warehouse, query, key_file]
