@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+import json
 import runpy
 from contextlib import redirect_stdout
 from pathlib import Path
 
+from mlops_labs import notebook_format
 from mlops_labs.cloud import aiplatform_state, environment
 from mlops_labs.cloud.gcp_sandbox import GoogleCloudSandbox
 
@@ -36,3 +38,14 @@ def test_the_notebook_is_text_with_one_cell_per_step():
     assert text.count("# %%") >= 10
     for task in ("6.4.1", "6.4.2", "6.5.1", "6.5.4"):
         assert f"Task {task}" in text or f"Tasks {task}" in text
+
+
+def test_the_colab_notebook_is_the_text_notebook_regenerated():
+    """notebooks/*.ipynb is generated from the .py: regenerate it when the .py changes."""
+    ipynb = NOTEBOOK.with_suffix(".ipynb")
+    assert ipynb.read_text() == notebook_format.render(NOTEBOOK.read_text()), (
+        f"run: python -m mlops_labs.notebook_format {NOTEBOOK.relative_to(NOTEBOOK.parents[1])}"
+    )
+    cells = json.loads(ipynb.read_text())["cells"]
+    assert cells[0]["cell_type"] == "markdown" and cells[0]["source"][0].startswith("# Labs 6.4")
+    assert all(c["outputs"] == [] for c in cells if c["cell_type"] == "code")
