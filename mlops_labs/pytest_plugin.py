@@ -124,10 +124,10 @@ def _cassette(request: pytest.FixtureRequest, cloud_mode: modes.CloudMode) -> It
     )
     if cloud_mode is modes.CloudMode.REPLAY:
         try:
-            context = cassettes.replaying(path, template.name)
+            cassettes.require(path, template.name)
         except KitError as exc:
             pytest.fail(str(exc), pytrace=False)
-        with context:
+        with cassettes.replaying(path, template.name):
             yield
         return
 

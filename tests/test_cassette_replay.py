@@ -102,7 +102,7 @@ def test_a_failed_recording_leaves_the_old_cassette_and_a_passing_one_replaces_i
     assert provenance["feature/test_scenario.yaml"]["answered_by"] == "offline sandboxes"
 
 
-def test_a_scenario_recorded_then_replayed_gives_the_same_result(tmp_path):
+def test_a_scenario_recorded_then_replayed_gives_the_same_result(tmp_path, capsys):
     args = [
         str(ROOT / "step_defs" / "test_lab_6_5.py"),
         f"--rootdir={ROOT}",
@@ -119,6 +119,12 @@ def test_a_scenario_recorded_then_replayed_gives_the_same_result(tmp_path):
     recorded = list(tmp_path.rglob("*.yaml"))
     assert [p.name for p in recorded] == ["test_create_the_bigquery_dataset.yaml"]
     assert pytest.main([*args, "--cloud=replay"]) == pytest.ExitCode.OK
+    empty = [a for a in args if not a.startswith("--cassettes-dir")]
+    empty.append(f"--cassettes-dir={tmp_path / 'none'}")
+    assert pytest.main([*empty, "--cloud=replay"]) == pytest.ExitCode.TESTS_FAILED
+    out = capsys.readouterr().out
+    assert "no cassette for the scenario '6.5.1 Create the BigQuery dataset'" in out
+    assert "record it with `pytest --record-cassettes`" in out and "Traceback" not in out
 
 
 def test_replay_starts_no_sandbox(monkeypatch):

@@ -73,14 +73,19 @@ def make_vcr(record_mode: str) -> Any:
     return recorder
 
 
-@contextlib.contextmanager
-def replaying(path: Path, scenario: str) -> Iterator[Any]:
-    """Answer the scenario's requests from its cassette; an unrecorded request fails."""
+def require(path: Path, scenario: str) -> None:
+    """MissingCassette, saying how to record it, unless the scenario has a cassette."""
     if not path.is_file():
         raise MissingCassette(
             f"no cassette for the scenario {scenario!r} ({path.name}): record it with "
             "`pytest --record-cassettes` in offline mode"
         )
+
+
+@contextlib.contextmanager
+def replaying(path: Path, scenario: str) -> Iterator[Any]:
+    """Answer the scenario's requests from its cassette; an unrecorded request fails."""
+    require(path, scenario)
     with make_vcr("none").use_cassette(str(path)) as cassette:
         yield cassette
 
