@@ -42,8 +42,12 @@ def project(ctx, gcp, project: str) -> None:
 def no_credentials(ctx, monkeypatch) -> None:
     monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS")
     monkeypatch.setenv("CLOUDSDK_CONFIG", str(ctx.workdir.parent / "empty-gcloud"))
-    # Outside Google Cloud there is no metadata server: do not wait for one.
-    monkeypatch.setenv("NO_GCE_CHECK", "True")
+    # Outside Google Cloud there is no metadata server: do not wait for one. google-auth reads
+    # NO_GCE_CHECK once, at import, so the flag it made from it is what must change.
+    from google.auth.compute_engine import _metadata
+
+    monkeypatch.setenv("NO_GCE_CHECK", "true")
+    monkeypatch.setattr(_metadata, "_NO_GCE_CHECK", True)
     monkeypatch.delitem(sys.modules, "google.colab", raising=False)
 
 
