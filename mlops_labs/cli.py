@@ -132,13 +132,13 @@ def _console() -> Any:
 
 
 def _start(directory: str) -> int:
+    from .catalogue import all_tasks
     from .learner_workspace import start
 
     made = start(Path(directory))
     print(f"Your workspace is ready: {made}")
-    print(
-        f"  labs/          the lab code, each task's solution left for you ({len(_tasks())} tasks)"
-    )
+    count = len(all_tasks())
+    print(f"  labs/          the lab code, each task's solution left for you ({count} tasks)")
     print("  WORKSHEET.md   the scavenger hunt: where each task is, what it does, why")
     print("Next:")
     print(f"  cd {directory}")
@@ -146,12 +146,6 @@ def _start(directory: str) -> int:
     print("  mlops-labs hint 6.1.2       a hint for one task, one more each time you ask")
     print("  mlops-labs check --watch    re-checks each time you save")
     return 0
-
-
-def _tasks() -> tuple:
-    from .catalogue import all_tasks
-
-    return all_tasks()
 
 
 if __name__ == "__main__":

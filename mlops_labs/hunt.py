@@ -91,12 +91,13 @@ class Grade:
 def find_markers(labs_dir: Path) -> list[Marker]:
     """Every task marker in the lab files of ``labs_dir``, in catalogue order."""
     found: dict[str, Marker] = {}
+    known = catalogue_ids()
     for path in sorted(labs_dir.glob("*.py")):
         source = path.read_text()
         functions = _functions(source)
         for number, text in enumerate(source.splitlines(), start=1):
             match = MARKER.search(text)
-            if match is None or match["id"] not in catalogue_ids():
+            if match is None or match["id"] not in known:
                 continue
             task = catalogue.task(match["id"])
             found[task.id] = Marker(task, path.name, number, _enclosing(functions, number))

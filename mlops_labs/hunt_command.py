@@ -8,13 +8,12 @@ from rich.console import Console
 from rich.markup import escape
 
 from . import hunt, learner_workspace
-
-REFERENCE = Path(__file__).resolve().parent / "labs"
+from .workspace import REFERENCE_DIR
 
 
 def _labs() -> Path:
     workspace = learner_workspace.find()
-    return learner_workspace.labs_dir(workspace) if workspace else REFERENCE
+    return learner_workspace.labs_dir(workspace) if workspace else REFERENCE_DIR
 
 
 def list_markers(console: Console) -> int:

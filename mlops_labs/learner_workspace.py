@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 from . import hunt, progress
 from .errors import KitError
 from .solution_regions import strip
+from .workspace import REFERENCE_DIR
 
 LABS = "labs"
-REFERENCE = Path(__file__).resolve().parent / "labs"
 
 
 def start(directory: Path) -> Path:
@@ -29,14 +30,20 @@ def start(directory: Path) -> Path:
             "empty folder, or keep working there with `mlops-labs check`"
         )
     labs = target / LABS
-    labs.mkdir(parents=True)
-    for source in sorted(REFERENCE.glob("*.py")):
-        # Every solution region becomes a raise that names its task and its hint command.
-        (labs / source.name).write_text(strip(source.read_text(), source.name))
+    # Every solution region becomes a raise that names its task and its hint command.
+    write_lab_code(labs)
     markers = hunt.find_markers(labs)
     (target / hunt.WORKSHEET).write_text(hunt.worksheet_template(markers))
     progress.Progress.load(target).save()
     return target
+
+
+def write_lab_code(folder: Path, **strip_options: Any) -> Path:
+    """The reference lab files in ``folder``, their solution regions stripped as ``strip`` says."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for source in sorted(REFERENCE_DIR.glob("*.py")):
+        (folder / source.name).write_text(strip(source.read_text(), source.name, **strip_options))
+    return folder
 
 
 def find(start_at: Path | None = None) -> Path | None:

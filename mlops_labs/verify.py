@@ -7,7 +7,6 @@ exactly once where the catalogue says, and every task has a scenario, hints and 
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -18,16 +17,16 @@ from rich.markup import escape
 from . import catalogue, hints, hunt, project, scenario_runner
 from .catalogue import Task
 from .cloud.modes import CloudMode
-from .solution_regions import Region, find_regions, strip
-
-REFERENCE = Path(__file__).resolve().parent / "labs"
+from .learner_workspace import write_lab_code
+from .solution_regions import Region, find_regions
+from .workspace import REFERENCE_DIR
 
 
 def verify(
     console: Console, *, thorough: bool = False, cloud: CloudMode = CloudMode.OFFLINE
 ) -> int:
     """Run every check, print what is wrong; 0 when the course is sound."""
-    problems = static_problems(REFERENCE)
+    problems = static_problems(REFERENCE_DIR)
     root = project.find_root()
     tasks = catalogue.all_tasks()
     code_tasks = tuple(t for t in tasks if t.kind == "code")
@@ -111,13 +110,9 @@ def _workspace(
     replacement: Callable[[Region], str] | None = None,
 ) -> Path:
     """A copy of the reference with solution regions stripped (of one task, or all)."""
-    target = scratch / name
-    shutil.copytree(REFERENCE, target, ignore=shutil.ignore_patterns("__pycache__"))
     options: dict = {}
     if task is not None:
         options["only"] = {task.id}
     if replacement is not None:
         options["replacement"] = replacement
-    for path in target.glob("*.py"):
-        path.write_text(strip(path.read_text(), path.name, **options))
-    return target
+    return write_lab_code(scratch / name, **options)

@@ -15,6 +15,7 @@ from rich.console import Console
 
 from . import catalogue, learner_workspace
 from .check import check
+from .errors import KitError
 from .workspace import validate
 
 POLL_SECONDS = 0.2
@@ -59,8 +60,6 @@ def _folder(labs_dir: str | None) -> Path:
         return validate(Path(labs_dir))
     workspace = learner_workspace.find()
     if workspace is None:
-        from .errors import KitError
-
         raise KitError(
             "--watch watches a workspace's lab code: run it inside a workspace made with "
             "`mlops-labs start`, or give --labs-dir"

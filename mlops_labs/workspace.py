@@ -13,6 +13,7 @@ from .errors import KitError
 
 ENV_VAR = "MLOPS_LABS_WORKSPACE"
 REFERENCE_PACKAGE = "mlops_labs.labs"
+REFERENCE_DIR = Path(__file__).resolve().parent / "labs"
 # A workspace is imported under its own name, so it never shadows the reference solution.
 WORKSPACE_PACKAGE = "mlops_labs_workspace"
 

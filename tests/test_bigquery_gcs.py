@@ -15,11 +15,16 @@ import pandas as pd
 import pyarrow.parquet as pa_parquet
 import pytest
 from google.api_core import exceptions
-from google.auth.credentials import AnonymousCredentials
 from google.cloud import bigquery, storage
 
 from mlops_labs.cloud.gcs_sandbox import GcsSandbox
-from tests.bigquery_wire import PROJECT, RecordingSandbox, assert_wire_fits_discovery, client_for
+from tests.bigquery_wire import (
+    PROJECT,
+    RecordingSandbox,
+    assert_wire_fits_discovery,
+    client_for,
+    storage_client_for,
+)
 
 BUCKET = "lab-bucket"
 
@@ -30,18 +35,10 @@ def gcs() -> Iterator[GcsSandbox]:
         yield running
 
 
-def _storage_client(gcs: GcsSandbox) -> storage.Client:
-    return storage.Client(
-        project=PROJECT,
-        credentials=AnonymousCredentials(),
-        client_options={"api_endpoint": gcs.endpoint},
-    )
-
-
 @pytest.fixture(scope="module")
 def sandbox(gcs: GcsSandbox) -> Iterator[RecordingSandbox]:
     with RecordingSandbox(
-        page_size=500, bigquery_ml=False, storage=lambda: _storage_client(gcs)
+        page_size=500, bigquery_ml=False, storage=lambda: storage_client_for(gcs)
     ) as s:
         yield s
 
@@ -57,7 +54,7 @@ def bucket(gcs: GcsSandbox, sandbox: RecordingSandbox) -> Iterator[storage.Bucke
     gcs.reset()
     sandbox.reset()
     sandbox.wire.clear()
-    yield _storage_client(gcs).create_bucket(BUCKET)
+    yield storage_client_for(gcs).create_bucket(BUCKET)
     assert_wire_fits_discovery(sandbox)
 
 

@@ -11,12 +11,17 @@ from collections.abc import Iterator
 
 import pytest
 from google.api_core import exceptions
-from google.auth.credentials import AnonymousCredentials
 from google.cloud import bigquery, storage
 
 from mlops_labs.bigquery_ml import serving
 from mlops_labs.cloud.gcs_sandbox import GcsSandbox
-from tests.bigquery_wire import PROJECT, RecordingSandbox, assert_wire_fits_discovery, client_for
+from tests.bigquery_wire import (
+    PROJECT,
+    RecordingSandbox,
+    assert_wire_fits_discovery,
+    client_for,
+    storage_client_for,
+)
 
 BUCKET = "lab-models"
 PENGUINS = "`bigquery-public-data.ml_datasets.penguins`"
@@ -30,17 +35,9 @@ def gcs() -> Iterator[GcsSandbox]:
         yield running
 
 
-def _storage_client(gcs: GcsSandbox) -> storage.Client:
-    return storage.Client(
-        project=PROJECT,
-        credentials=AnonymousCredentials(),
-        client_options={"api_endpoint": gcs.endpoint},
-    )
-
-
 @pytest.fixture(scope="module")
 def sandbox(gcs: GcsSandbox) -> Iterator[RecordingSandbox]:
-    with RecordingSandbox(bigquery_ml=True, storage=lambda: _storage_client(gcs)) as running:
+    with RecordingSandbox(bigquery_ml=True, storage=lambda: storage_client_for(gcs)) as running:
         yield running
 
 
@@ -64,13 +61,13 @@ def trained(client: bigquery.Client, sandbox: RecordingSandbox, gcs: GcsSandbox)
 
 @pytest.fixture
 def bucket(gcs: GcsSandbox, sandbox: RecordingSandbox, trained: None) -> Iterator[storage.Bucket]:
-    existing = _storage_client(gcs).lookup_bucket(BUCKET)
+    existing = storage_client_for(gcs).lookup_bucket(BUCKET)
     if existing is not None:
         for blob in existing.list_blobs():
             blob.delete()
         existing.delete()
     sandbox.wire.clear()
-    yield _storage_client(gcs).create_bucket(BUCKET)
+    yield storage_client_for(gcs).create_bucket(BUCKET)
     assert_wire_fits_discovery(sandbox)
 
 

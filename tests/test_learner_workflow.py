@@ -14,8 +14,9 @@ from rich.console import Console
 from mlops_labs import catalogue, cli, hunt, learner_workspace, progress, verify
 from mlops_labs.solution_regions import strip
 from mlops_labs.watch import watch
+from mlops_labs.workspace import REFERENCE_DIR
 
-REFERENCE = learner_workspace.REFERENCE
+REFERENCE = REFERENCE_DIR
 CODE_TASKS = {t.id for t in catalogue.all_tasks() if t.kind == "code"}
 
 

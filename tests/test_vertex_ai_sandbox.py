@@ -25,7 +25,7 @@ from mlops_labs.cloud.environment import applied
 from mlops_labs.cloud.gcp_sandbox import GoogleCloudSandbox
 from mlops_labs.vertex_ai.server import ENDPOINT_VARIABLE, VertexAISandbox
 from tests.vertex_predictors import ChurnScorer
-from tests.wire import Exchange, WireRecorder
+from tests.wire import Exchange, WireRecorder, assert_fits
 
 LOCATION = "us-central1"
 BUCKET = "churn-vertex-models"
@@ -71,18 +71,8 @@ def _responses_fit_the_discovery_document(wire: list[Exchange]) -> None:
 
 def assert_fits_discovery(method: str, path: str, status: int, body: bytes) -> None:
     """A success fits its method's response schema; an error fits the error envelope."""
-    document = DiscoveryDocument.load("aiplatform.v1")
     # The REST transport polls operations under /ui/, which the document lists under /v1/.
-    found = document.find_method(method, path.replace("/ui/", "/v1/", 1))
-    assert found is not None, f"no Vertex AI method answers {method} {path}"
-    data = json.loads(body)
-    if status >= 400:
-        assert document.check_error(data) == [], data
-        assert data["error"]["code"] == status
-        assert "\n" not in data["error"]["message"]
-        return
-    assert status == 200
-    assert document.check(found.response, data) == [], (found.id, data)
+    assert_fits("aiplatform.v1", method, path.replace("/ui/", "/v1/", 1), status, body)
 
 
 def put_model(directory: str, predictor: Any = None, name: str = "model.joblib") -> str:

@@ -1,8 +1,11 @@
-"""A sandbox server that keeps every exchange it answers, for checks against discovery documents."""
+"""Sandbox servers that keep every exchange they answer, and the discovery-document check."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
+
+from mlops_labs.cloud.discovery import DiscoveryDocument
 
 Exchange = tuple[str, str, int, bytes]
 
@@ -29,3 +32,22 @@ class WireRecorder:
             return [body]
 
         return app
+
+
+def assert_fits(api: str, method: str, path: str, status: int, body: bytes) -> None:
+    """A success fits its method's response schema in ``api``'s discovery document (e.g.
+    ``bigquery.v2``); an error fits the error envelope, one line."""
+    document = DiscoveryDocument.load(api)
+    found = document.find_method(method, path)
+    assert found is not None, f"no {api} method answers {method} {path}"
+    if status in (204, 308) or (status == 200 and not body):
+        assert not body, f"{method} {path} answered {status} with a body"
+        return
+    data = json.loads(body)
+    if status >= 400:
+        assert document.check_error(data) == [], data
+        assert data["error"]["code"] == status
+        assert "\n" not in data["error"]["message"]
+        return
+    assert found.response is not None, f"{found.id} answers no body, got one"
+    assert document.check(found.response, data) == [], (found.id, data)

@@ -319,8 +319,11 @@ class BigQueryBackend:
                 source.get("projectId") or job.project, source["datasetId"], source["modelId"]
             )
             form = (config.get("destinationFormat") or "ML_TF_SAVED_MODEL").upper()
-            size = export_model(self.catalog, name, uris[0], self.storage, form)
-            job.extract_statistics = {"destinationUriFileCounts": ["2"], "inputBytes": str(size)}
+            count, size = export_model(self.catalog, name, uris[0], self.storage, form)
+            job.extract_statistics = {
+                "destinationUriFileCounts": [str(count)],
+                "inputBytes": str(size),
+            }
         except BigQueryError as error:
             job.error = error
         job.ended_ms = now_ms()

@@ -197,38 +197,37 @@ def resolve_model(name: ObjectName, context: QueryContext) -> TableName:
 
 def export_model(
     catalog: Catalog, name: TableName, uri: str, storage: CloudStorage, destination_format: str
-) -> int:
-    """Write a model's export files under ``uri``; all of them or, on failure, none. Bytes out."""
+) -> tuple[int, int]:
+    """Write a model's export files under ``uri``, all or (on failure) none: files and bytes."""
     if destination_format not in ("ML_TF_SAVED_MODEL", "ML_XGBOOST_BOOSTER"):
         raise InvalidQuery(
             f"Invalid destination format {destination_format} for a model: use "
             "ML_TF_SAVED_MODEL or ML_XGBOOST_BOOSTER"
         )
     with catalog.lock:
-        stored = get_model(catalog, name)
-    trained = stored.trained
-    if destination_format == "ML_XGBOOST_BOOSTER" and not trained.model_type.startswith(
-        "BOOSTED_TREE"
-    ):
+        trained = get_model(catalog, name).trained
+    boosted = trained.model_type.startswith("BOOSTED_TREE")
+    if destination_format == "ML_XGBOOST_BOOSTER" and not boosted:
         raise InvalidQuery(
             f"Model {name} of type {trained.model_type} cannot be exported as "
             "ML_XGBOOST_BOOSTER: only boosted tree models can; use ML_TF_SAVED_MODEL"
         )
-    split_uri(uri.rstrip("/") + "/" + "x")  # a gs:// URI with a bucket, before anything runs
-    folder = uri.rstrip("/")
+    files = {
+        f"{uri.rstrip('/')}/{path}": content
+        for path, content in export_files(trained, str(name)).items()
+    }
+    for target in files:
+        split_uri(target)  # a gs:// URI with a bucket, checked before anything is written
     written: list[str] = []
-    size = 0
     try:
-        for path, (data, content_type) in export_files(trained, str(name)).items():
-            target = f"{folder}/{path}"
+        for target, (data, content_type) in files.items():
             storage.write(target, data, content_type)
             written.append(target)
-            size += len(data)
     except BigQueryError:
         for target in written:
             storage.delete(target)
         raise
-    return size
+    return len(files), sum(len(data) for data, _ in files.values())
 
 
 def _export_model(
