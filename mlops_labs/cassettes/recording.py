@@ -8,6 +8,7 @@ calls (moto's reset) are not the lab's traffic: they are neither recorded nor ex
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import datetime as dt
 import json
@@ -22,6 +23,7 @@ from typing import Any
 from ..cloud.loopback_server import INTERNAL_HEADER, serving_request
 from ..errors import KitError
 from . import matching, scrub, serializer
+from .bodies import request_body
 
 CASSETTES = "cassettes"
 PROVENANCE = "PROVENANCE.json"
@@ -48,12 +50,33 @@ def cassette_path(folder: Path, feature_file: str, test_name: str) -> Path:
 _METADATA_HOSTS = ("169.254.169.254", "metadata.google.internal", "metadata")
 
 
+# vcrpy filters a fresh deep copy of one request several times (to find, then to play its
+# response): scrub each distinct request once. Bodies are immutable bytes, so copies share them.
+_scrubbed: collections.OrderedDict[tuple, Any] = collections.OrderedDict()
+_SCRUBBED_KEPT = 8
+# Requests read from a cassette were scrubbed when they were written.
+_LOADED = "_mlops_labs_loaded"
+
+
 def _lab_request(request: Any) -> Any:
+    if getattr(request, _LOADED, False):
+        return request
     internal = any(name.lower() == INTERNAL_HEADER.lower() for name in request.headers)
     probe = request.host in _METADATA_HOSTS
     if internal or probe or serving_request() or "/moto-api/" in request.path:
         return None
-    return scrub.scrub_request(request)
+    headers = tuple((name, repr(value)) for name, value in request.headers.items())
+    key = (request.method, request.uri, request_body(request), headers)
+    if key not in _scrubbed:
+        _scrubbed[key] = scrub.scrub_request(request)
+        while len(_scrubbed) > _SCRUBBED_KEPT:
+            _scrubbed.popitem(last=False)
+    return _scrubbed[key]
+
+
+def _loaded(request: Any, response: Any, _cassette: Any) -> tuple[Any, Any]:
+    setattr(request, _LOADED, True)
+    return request, response
 
 
 def make_vcr(record_mode: str) -> Any:
@@ -65,7 +88,9 @@ def make_vcr(record_mode: str) -> Any:
         record_mode=record_mode,
         match_on=matching.MATCH_ON,
         before_record_request=_lab_request,
-        before_record_response=scrub.scrub_response,
+        # Only responses answered now are scrubbed; recorded ones were scrubbed when written.
+        before_record_response=None if record_mode == "none" else scrub.scrub_response,
+        after_load_interaction=_loaded,
         decode_compressed_response=False,
     )
     recorder.register_serializer(SERIALIZER, serializer)
