@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import pickle
 import re
@@ -597,6 +598,38 @@ def test_binary_bodies_match_by_content():
     assert "sha256" in _mismatch(
         "body", Request("PUT", "http://127.0.0.1:5000/m.joblib", JOBLIB_BYTES[:-1], {}), recorded
     )
+
+
+def test_a_large_uploaded_file_is_kept_as_its_digest_and_still_matched_by_content():
+    csv = b"customer_id,tenure_months\n" + b"".join(b"%d,%d\n" % (i, i % 72) for i in range(9000))
+    upload = Request("PUT", "http://127.0.0.1:5000/lake/raw/customers.csv", csv, {})
+
+    text, (stored, *_), _ = _round_trip([scrub.scrub_request(upload)], [_response(b"")])
+
+    assert "customer_id" not in text  # the data stays out of the cassette
+    assert yaml.safe_load(text)["interactions"][0]["request"]["body"] == {
+        "sha256": hashlib.sha256(csv).hexdigest(),
+        "size": len(csv),
+    }
+    replayed = scrub.scrub_request(
+        Request("PUT", "https://s3.amazonaws.com/lake/raw/customers.csv", csv, {})
+    )
+    _assert_match(replayed, stored)
+    changed = scrub.scrub_request(
+        Request(
+            "PUT", "http://127.0.0.1:5000/lake/raw/customers.csv", csv.replace(b"9,9", b"9,8"), {}
+        )
+    )
+    assert "sha256" in _mismatch("body", changed, stored)
+
+
+def test_a_large_json_body_is_kept_whole_to_compare_it_field_by_field():
+    rows = {"rows": [{"json": {"n": i}} for i in range(4000)], "requestId": UUID_A}
+    big_json = _json_request("POST", f"{BQ}/datasets/d/tables/t/insertAll", rows)
+
+    kept = scrub.scrub_request(big_json)
+
+    assert json.loads(kept.body)["rows"][3999] == {"json": {"n": 3999}}
 
 
 def test_a_different_sql_query_fails_naming_the_sql():

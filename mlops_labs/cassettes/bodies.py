@@ -2,12 +2,45 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import zlib
 from collections.abc import Iterable, Mapping
 
 # Content encodings that can be undone with the standard library (brotli would need a package).
 DECODABLE_ENCODINGS = frozenset({"gzip", "x-gzip", "deflate"})
+# Request bodies of data files above this size are kept as their digest: they are only ever
+# compared, and the data itself (megabytes of CSV per Lab 6.2 scenario) would double a cassette.
+DIGEST_ABOVE = 32 * 1024
+DIGEST_PREFIX = b"mlops-labs-digest sha256="
+
+
+def digest_of(data: bytes) -> bytes:
+    """The stand-in kept for a large request body: its sha256 and its size."""
+    return stand_in(hashlib.sha256(data).hexdigest(), len(data))
+
+
+def stand_in(sha256: str, size: int) -> bytes:
+    """The stand-in body for a file with this digest and size."""
+    return DIGEST_PREFIX + f"{sha256} size={size}".encode()
+
+
+def parse_digest(data: bytes) -> tuple[str, int] | None:
+    """``(sha256, size)`` of a stand-in made by ``digest_of``, else None."""
+    if not data.startswith(DIGEST_PREFIX):
+        return None
+    sha256, _, size = data[len(DIGEST_PREFIX) :].decode("ascii").partition(" size=")
+    return sha256, int(size)
+
+
+def is_data_file(data: bytes, content_type: str | None) -> bool:
+    """A body too large to keep that holds a file's bytes, not JSON, a form or multipart parts."""
+    if len(data) <= DIGEST_ABOVE:
+        return False
+    kind = (content_type or "").lower()
+    if "multipart/" in kind or data.startswith(b"--") or is_form_type(kind):
+        return False
+    return not (is_json_type(kind) or data.lstrip()[:1] in (b"{", b"["))
 
 
 def header_text(value: object) -> str:

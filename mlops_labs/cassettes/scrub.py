@@ -28,9 +28,11 @@ from .bodies import (
     as_bytes,
     as_text,
     decoded,
+    digest_of,
     header,
     header_text,
     header_values,
+    is_data_file,
     is_form_type,
     is_json_type,
     request_body,
@@ -149,7 +151,10 @@ def is_secret_name(name: str) -> bool:
 
 
 def scrub_request(request: Request, replacements: Mapping[str, str] | None = None) -> Request:
-    """A scrubbed copy of ``request``; ``replacements`` maps real ids to their placeholders."""
+    """A scrubbed copy of ``request``; ``replacements`` maps real ids to their placeholders.
+
+    A large data-file body (an uploaded CSV or model) is replaced by its digest (``digest_of``).
+    """
     swap = _Replacer(replacements)
     headers: dict[str, str] = {}
     for name, value in request.headers.items():
@@ -161,7 +166,11 @@ def scrub_request(request: Request, replacements: Mapping[str, str] | None = Non
         # Compared and stored decoded; both sides of a match pass through here.
         data = plain
         _drop(headers, "content-encoding")
-    data = _scrub_body(data, header(headers, "content-type"), swap, binary_too=True)
+    if is_data_file(data, header(headers, "content-type")):
+        # Only the digest is kept, so nothing in the file can reach a cassette.
+        data = digest_of(data)
+    else:
+        data = _scrub_body(data, header(headers, "content-type"), swap, binary_too=True)
     body = None if request.body is None and not data else data
     uri = swap.text(_scrub_text(_scrub_uri(request.uri)))
     return Request(request.method, uri, body, headers)

@@ -14,6 +14,8 @@ and expects the same shape back from ``deserialize``. On the way out:
   client would reject changed bytes: those stay as recorded. Content-Length follows the body;
 - text stays text (CRLF text under ``crlf_text``, so multipart bodies read as lines);
 - anything else (joblib pickles, Parquet) is base64 under ``base64``;
+- a request body the scrubber replaced by its digest (a large uploaded file) is written as
+  ``{sha256, size}``;
 - header values become text, headers are sorted by name so re-recording gives small diffs.
 """
 
@@ -34,9 +36,12 @@ from .bodies import (
     header,
     header_values,
     is_json_type,
+    parse_digest,
+    stand_in,
 )
 
 BASE64_KEY = "base64"
+DIGEST_KEY = "sha256"
 CRLF_KEY = "crlf_text"
 JSON_KEY = "json"
 LAYOUT_KEY = "layout"
@@ -103,7 +108,10 @@ def _interaction_out(interaction: Mapping[str, Any]) -> dict[str, Any]:
     method = str(request.get("method", ""))
     headers = _headers_out(request.get("headers"))
     body = request.get("body")
-    if body is not None:
+    digest = None if body is None else parse_digest(as_bytes(body))
+    if digest is not None:
+        body = {DIGEST_KEY: digest[0], "size": digest[1]}
+    elif body is not None:
         body, _ = _body_out(as_bytes(body), header(headers, "content-type"), reformat=True)
     return {
         "request": {
@@ -181,6 +189,8 @@ def _body_out(data: bytes, content_type: str | None, *, reformat: bool) -> tuple
 
 def _body_in(body: Any) -> str | bytes | None:
     if isinstance(body, dict):
+        if DIGEST_KEY in body:
+            return stand_in(body[DIGEST_KEY], int(body["size"]))
         if BASE64_KEY in body:
             return base64.b64decode(body[BASE64_KEY])
         if CRLF_KEY in body:
