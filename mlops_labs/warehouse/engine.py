@@ -113,11 +113,12 @@ class Warehouse:
         return self._clock() if callable(self._clock) else self._clock
 
     def s3(self) -> Any:
-        """The boto3 S3 client COPY and UNLOAD use (made on first use)."""
+        """The boto3 S3 client COPY and UNLOAD use (made on first use, then kept)."""
         if self._s3_client is None:
             import boto3
 
-            return boto3.client("s3")
+            client = boto3.client("s3")
+            self._s3_client = lambda: client
         return self._s3_client()
 
     def execute(
