@@ -6,6 +6,7 @@ import importlib
 import importlib.util
 import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from types import ModuleType
 
@@ -21,9 +22,31 @@ WORKSPACE_PACKAGE = "mlops_labs_workspace"
 class LabCode:
     """The lab modules of one source: ``LabCode(None)`` is the reference solution."""
 
-    def __init__(self, directory: Path | None = None) -> None:
+    def __init__(self, directory: Path | None = None, *, package: str = WORKSPACE_PACKAGE) -> None:
         self.directory = directory
-        self._package = REFERENCE_PACKAGE if directory is None else _import_workspace(directory)
+        self.stood_in: tuple[str, ...] = ()
+        if directory is None:
+            self._package = REFERENCE_PACKAGE
+        else:
+            self._package = _import_workspace(directory, package)
+
+    def for_tasks(self, task_ids: Iterable[str]) -> LabCode:
+        """The code the scenarios of ``task_ids`` run: see ``stand_ins``; the reference as is."""
+        if self.directory is None:
+            return self
+        from .stand_ins import compose
+
+        composition = compose(self.directory, task_ids)
+        if not composition.stood_in:
+            return self
+        composed = _composed.get(composition.directory)
+        if composed is None:
+            package = f"{WORKSPACE_PACKAGE}_{composition.directory.name}"
+            composed = _composed[composition.directory] = LabCode(
+                composition.directory, package=package
+            )
+            composed.stood_in = composition.stood_in
+        return composed
 
     def module(self, name: str) -> ModuleType:
         """The lab module ``name`` (``model``, ``dat`` ...) from this source."""
@@ -58,17 +81,21 @@ def validate(directory: Path) -> Path:
     return resolved
 
 
-def _import_workspace(directory: Path) -> str:
+# Composed copies are named by their contents, so one imported already is still current.
+_composed: dict[Path, LabCode] = {}
+
+
+def _import_workspace(directory: Path, name: str = WORKSPACE_PACKAGE) -> str:
     init = validate(directory) / "__init__.py"
     # Forget an earlier import, so edits made since are what runs.
-    for name in [n for n in sys.modules if n.split(".")[0] == WORKSPACE_PACKAGE]:
-        del sys.modules[name]
+    for module in [n for n in sys.modules if n.split(".")[0] == name]:
+        del sys.modules[module]
     importlib.invalidate_caches()
     spec = importlib.util.spec_from_file_location(
-        WORKSPACE_PACKAGE, init, submodule_search_locations=[str(directory)]
+        name, init, submodule_search_locations=[str(directory)]
     )
     assert spec is not None and spec.loader is not None
     package = importlib.util.module_from_spec(spec)
-    sys.modules[WORKSPACE_PACKAGE] = package
+    sys.modules[name] = package
     spec.loader.exec_module(package)
-    return WORKSPACE_PACKAGE
+    return name

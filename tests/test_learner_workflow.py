@@ -75,8 +75,22 @@ def test_a_newcomer_sees_hints_then_exactly_the_task_they_completed_turn_green(w
     assert state.status("6.5.1") == "pending"
 
 
-def test_a_task_whose_scenario_needs_another_says_which(workspace, capsys):
-    run_cli("check", "6.1.2")
+def test_a_task_that_runs_another_tasks_code_turns_green_alone(workspace, capsys):
+    # 6.1.5's scenario trains through 6.1.2 and 6.1.3 code, both still stubs in the starter.
+    complete(workspace, "6.1.5")
+    assert run_cli("check", "6.1.3", "6.1.5") == 1
+    board = capsys.readouterr().out
+    assert "✔ 6.1.5" in board and "· 6.1.3" in board and "not started" in board
+
+
+def test_a_task_needing_another_the_learner_started_but_left_unfinished_says_which(
+    workspace, capsys
+):
+    complete(workspace, "6.1.5")
+    model = workspace / "labs" / "model.py"
+    stub = 'NotImplementedError("Lab 6.1.3 - Parameter and Artifact Evolution: your code goes here'
+    model.write_text(model.read_text().replace(stub, stub.replace("your code goes here", "todo")))
+    run_cli("check", "6.1.5")
     out = capsys.readouterr().out
     assert "waiting" in out and "its scenario also runs Lab 6.1.3, still a stub" in out
 
