@@ -80,7 +80,8 @@ def check(
 
 def board(results: list[TaskResult], workspace: Path | None) -> list[Row]:
     """Each task's row; in a workspace a reading task is graded by its worksheet answer."""
-    grades = _worksheet_grades(workspace)
+    reading = any(result.task.kind == "reading" for result in results)
+    grades = _worksheet_grades(workspace) if reading else {}
     rows = []
     for result in results:
         grade = grades.get(result.task.id)
@@ -111,8 +112,12 @@ def _row(result: TaskResult) -> Row:
         return Row(result.task, result.status, failure.name, failure.failed_step, message)
     if stub["id"] == result.task.id:
         return Row(result.task, "not started")
-    # Its scenario runs code another task completes: say which, not a traceback.
-    waiting = f"its scenario also runs Lab {stub['id']}, still a stub: do that task too"
+    # Its scenario runs code of another task, started but unfinished (an untouched stub would
+    # have been stood in for): say which, not a traceback.
+    waiting = (
+        f"its scenario also runs Lab {stub['id']}, which still raises NotImplementedError: "
+        "finish that task too"
+    )
     return Row(result.task, "waiting", failure.name, failure.failed_step, waiting)
 
 

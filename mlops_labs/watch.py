@@ -1,22 +1,29 @@
 """``mlops-labs check --watch``: check, then check again each time a lab file is saved.
 
-One process for the whole session, so the SDKs and sandboxes are loaded once: a re-check runs
-only the tasks whose file changed, and answers in about the time their scenarios take.
+One process for the whole session, so the SDKs and sandboxes are loaded once. A re-check runs
+only the tasks whose code changed: a changed line belongs to the task marker above it (a change
+above a file's first marker, to its imports say, re-checks every task of that file), so saving
+one task's code answers in about the time that task's scenarios take.
 """
 
 from __future__ import annotations
 
+import ast
+import difflib
 import shutil
 import sys
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 
 from rich.console import Console
 
 from . import catalogue, learner_workspace
+from .catalogue import Task
 from .check import check
 from .errors import KitError
-from .workspace import validate
+from .solution_regions import MARKER, find_regions
+from .workspace import REFERENCE_DIR, validate
 
 POLL_SECONDS = 0.2
 
@@ -39,6 +46,7 @@ def watch(
     shutil.rmtree(folder / "__pycache__", ignore_errors=True)
     status = check([t.id for t in tasks], cloud=cloud, labs_dir=labs_dir, console=console)
     seen = _stamps(folder)
+    texts = _texts(folder, seen)
     console.print(f"[dim]watching {folder} for saves (Ctrl-C to stop)[/]")
     try:
         while not stop.wait(POLL_SECONDS):
@@ -47,7 +55,17 @@ def watch(
             seen = now
             if not changed:
                 continue
-            again = [t.id for t in tasks if t.file in changed] or [t.id for t in tasks]
+            before, texts = texts, _texts(folder, now)
+            touched: set[str | None] = set()
+            for name in changed:
+                reference = REFERENCE_DIR / name
+                found = changed_tasks(
+                    before.get(name, ""),
+                    texts.get(name, ""),
+                    reference.read_text() if reference.is_file() else "",
+                )
+                touched |= {None} if found is None else found
+            again = _affected(tasks, changed, touched) or [t.id for t in tasks]
             console.rule(f"{', '.join(sorted(changed))} saved")
             status = check(again, cloud=cloud, labs_dir=labs_dir, console=console)
     except KeyboardInterrupt:
@@ -69,3 +87,77 @@ def _folder(labs_dir: str | None) -> Path:
 
 def _stamps(folder: Path) -> dict[str, tuple[int, int]]:
     return {p.name: (p.stat().st_mtime_ns, p.stat().st_size) for p in folder.glob("*.py")}
+
+
+def changed_tasks(before: str, after: str, reference: str) -> set[str] | None:
+    """Ids of the tasks whose code differs; None when code outside every task's function did.
+
+    A changed line inside a function (or class) belongs to the tasks whose markers or solution
+    regions that function holds in the ``reference`` source; anything else (imports, helpers,
+    a file that does not parse) could affect any task.
+    """
+    owners = _owners(after, _tasks_by_definition(reference))
+    if owners is None:
+        return None
+    touched: set[str] = set()
+    matcher = difflib.SequenceMatcher(a=before.splitlines(), b=after.splitlines(), autojunk=False)
+    for tag, _, _, start, end in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        # A deletion has no new lines: it belongs to the line it happened before.
+        for number in range(start, max(end, start + 1)):
+            owner = owners[min(number, len(owners) - 1)] if owners else None
+            if owner is None:
+                return None
+            touched |= owner
+    return touched
+
+
+def _spans(source: str) -> dict[str, range] | None:
+    """Each top-level function's and class's lines (0-based, decorators included)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    spans = {}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            first = min([node.lineno, *(d.lineno for d in node.decorator_list)]) - 1
+            spans[node.name] = range(first, node.end_lineno or node.lineno)
+    return spans
+
+
+def _tasks_by_definition(reference: str) -> dict[str, set[str]]:
+    """For each top-level definition of the reference, the tasks marked or solved inside it."""
+    lines = reference.splitlines()
+    starts = {region.begin - 1: region.task_id for region in find_regions(reference)}
+    tasks: dict[str, set[str]] = {}
+    for name, span in (_spans(reference) or {}).items():
+        inside = {starts[n] for n in span if n in starts}
+        inside |= {found["id"] for n in span if (found := MARKER.search(lines[n]))}
+        if inside:
+            tasks[name] = inside
+    return tasks
+
+
+def _owners(source: str, tasks: dict[str, set[str]]) -> list[set[str] | None] | None:
+    """Per line, the tasks it belongs to (None outside a task's definition); None if unparsable."""
+    spans = _spans(source)
+    if spans is None:
+        return None
+    owners: list[set[str] | None] = [None] * len(source.splitlines())
+    for name, span in spans.items():
+        for number in span:
+            owners[number] = tasks.get(name)
+    return owners
+
+
+def _affected(tasks: Iterable[Task], changed: set[str], touched: set[str | None]) -> list[str]:
+    in_files = [t for t in tasks if t.file in changed]
+    if None in touched:
+        return [t.id for t in in_files]
+    return [t.id for t in in_files if t.id in touched]
+
+
+def _texts(folder: Path, stamps: dict[str, tuple[int, int]]) -> dict[str, str]:
+    return {name: (folder / name).read_text(errors="replace") for name in stamps}
