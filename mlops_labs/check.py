@@ -69,6 +69,11 @@ def check(
         code = validate(learner_workspace.labs_dir(workspace))
     else:
         code = None
+    if mode is modes.CloudMode.LIVE:
+        # Everything missing is said before a single resource is created.
+        from .live import preflight, settings
+
+        preflight.require(settings.load(), {task.lab_id for task in tasks})
     results = scenario_runner.run(tasks, project=project.find_root(), cloud=mode, labs_dir=code)
     rows = board(results, workspace)
     if workspace is not None:

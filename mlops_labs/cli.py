@@ -66,6 +66,13 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also check that each task fails when its solution is replaced by `pass`",
     )
+    cleanup = commands.add_parser(
+        "cleanup",
+        help="remove what interrupted live runs left behind, as their ledgers record it",
+    )
+    cleanup.add_argument(
+        "--force", action="store_true", help="also clean up runs that still seem to be running"
+    )
     sandbox = commands.add_parser(
         "sandbox",
         help="start every offline service and print the settings that point SDKs at them",
@@ -112,6 +119,11 @@ def main(argv: list[str] | None = None) -> int:
             from .verify import verify
 
             return verify(_console(), thorough=args.thorough)
+        if args.command == "cleanup":
+            from .live import settings
+            from .live.cleanup import cleanup
+
+            return cleanup(settings.load(), project.find_root(), _console(), force=args.force)
         if args.command == "sandbox":
             from .sandbox_command import run
 

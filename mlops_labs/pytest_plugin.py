@@ -27,6 +27,13 @@ if TYPE_CHECKING:
 
 # The morning after the sample activity window: every GETDATE() in a scenario answers this.
 WAREHOUSE_CLOCK = datetime(2026, 1, 29, 6, 0)
+# What offline and replay runs name the Redshift side with (the embedded warehouse takes any).
+EXAMPLE_IAM_ROLE = "arn:aws:iam::123456789012:role/RedshiftMLPipeline"
+EXAMPLE_DATA_API_TARGET = {
+    "database": "dev",
+    "cluster_identifier": "churn-cluster",
+    "db_user": "ml_pipeline",
+}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -34,7 +41,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--cloud",
         default=None,
-        help=f"where the SDKs talk: offline (default) or replay (env {modes.ENV_VAR})",
+        help=f"where the SDKs talk: offline (default), replay or live (env {modes.ENV_VAR})",
     )
     group.addoption(
         "--record-cassettes",
@@ -47,6 +54,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="where scenario cassettes are read and recorded (default: cassettes/ in the rootdir)",
     )
+    from .live.pytest_live import add_options
+
+    add_options(group)
     group.addoption(
         "--labs-dir",
         default=None,
@@ -59,10 +69,14 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[_MODE] = modes.resolve(config.getoption("--cloud"))
     except KitError as exc:
         raise pytest.UsageError(str(exc)) from None
+    if config.stash[_MODE] is modes.CloudMode.LIVE:
+        from .live.pytest_live import LivePlugin
+
+        config.pluginmanager.register(LivePlugin(config), "mlops-labs-live")
     if config.getoption("--record-cassettes") and config.stash[_MODE] is modes.CloudMode.REPLAY:
         raise pytest.UsageError(
-            "--record-cassettes records what the sandboxes answer: use it with --cloud offline, "
-            "not replay"
+            "--record-cassettes records what answers the requests: use it with --cloud offline "
+            "or live, not replay"
         )
     for lab in catalogue.LABS:
         config.addinivalue_line("markers", f"{lab.tag}: Lab {lab.id} - {lab.title}")
@@ -135,12 +149,34 @@ def _cassette(request: pytest.FixtureRequest, cloud_mode: modes.CloudMode) -> It
         reports = request.node.stash.get(_REPORTS, {})
         return all(r.passed for r in reports.values()) and "call" in reports
 
-    with cassettes.recording(path, passed, answered_by=f"{cloud_mode.value} sandboxes"):
+    if cloud_mode is modes.CloudMode.LIVE:
+        from .live import names
+
+        answered_by, replacements = "live account", names.current().placeholders()
+    else:
+        answered_by, replacements = f"{cloud_mode.value} sandboxes", {}
+    with cassettes.recording(path, passed, answered_by, replacements):
         yield
 
 
 def _replaying(cloud_mode: modes.CloudMode) -> bool:
     return cloud_mode is modes.CloudMode.REPLAY
+
+
+def _target(
+    cloud_mode: modes.CloudMode,
+    replay: Callable[[], Any],
+    offline: Callable[[], Any],
+    live: Callable[[], Any],
+) -> Callable[[], Any]:
+    """What answers the SDKs in this mode: cassettes, a local sandbox or the real cloud."""
+    return {modes.CloudMode.REPLAY: replay, modes.CloudMode.LIVE: live}.get(cloud_mode, offline)
+
+
+def _live_settings(config: pytest.Config) -> Any:
+    from .live.pytest_live import load_settings
+
+    return load_settings(config)
 
 
 @contextmanager
@@ -163,8 +199,9 @@ def aws_sandbox(cloud_mode: modes.CloudMode) -> Iterator[AwsSandbox]:
     import boto3
 
     from .cloud.replay_targets import ReplayAws
+    from .live.targets import LiveAws
 
-    with _shared("aws", ReplayAws if _replaying(cloud_mode) else AwsSandbox) as sandbox:
+    with _shared("aws", _target(cloud_mode, ReplayAws, AwsSandbox, LiveAws)) as sandbox:
         # A default session made before the settings above would keep other credentials.
         boto3.DEFAULT_SESSION = None
         yield sandbox
@@ -205,37 +242,70 @@ def warehouse(aws: AwsSandbox) -> Iterator[Warehouse]:
 
 
 @pytest.fixture
-def redshift_engine(warehouse: Warehouse) -> Iterator[sqlalchemy.Engine]:
-    """A SQLAlchemy engine on the scenario's warehouse, as lab code receives one."""
+def redshift_engine(
+    request: pytest.FixtureRequest, cloud_mode: modes.CloudMode
+) -> Iterator[sqlalchemy.Engine]:
+    """A SQLAlchemy engine on the scenario's warehouse, as lab code receives one.
+
+    Live with a real cluster: an engine on it whose tables go to a schema of the run's own.
+    """
+    if cloud_mode is modes.CloudMode.LIVE and not _live_settings(request.config).embedded_redshift:
+        from .live.redshift import run_schema_engine
+
+        with run_schema_engine(_live_settings(request.config)) as engine:
+            yield engine
+        return
     from .warehouse.sqlalchemy_dialect import create_engine
 
-    engine = create_engine(warehouse)
+    engine = create_engine(request.getfixturevalue("warehouse"))
     yield engine
     engine.dispose()
 
 
 @pytest.fixture
-def redshift_data_api(warehouse: Warehouse, cloud_mode: modes.CloudMode) -> Iterator[str]:
-    """The Redshift Data API on the scenario's warehouse, where boto3's redshift-data goes."""
+def redshift_iam_role(request: pytest.FixtureRequest, cloud_mode: modes.CloudMode) -> str:
+    """The role Redshift assumes for COPY and UNLOAD (any ARN does for the embedded warehouse)."""
+    if cloud_mode is modes.CloudMode.LIVE:
+        return _live_settings(request.config).redshift_iam_role
+    return EXAMPLE_IAM_ROLE
+
+
+@pytest.fixture
+def redshift_data_api(
+    request: pytest.FixtureRequest, cloud_mode: modes.CloudMode
+) -> Iterator[dict[str, str]]:
+    """Where the Redshift Data API statements go: ``read_with_data_api``'s target arguments.
+
+    Offline, boto3's redshift-data is pointed at the scenario's warehouse; live on a real
+    cluster, the target comes from the live settings.
+    """
+    if cloud_mode is modes.CloudMode.LIVE and not _live_settings(request.config).embedded_redshift:
+        yield dict(_live_settings(request.config).redshift_data_api)
+        return
+    if _replaying(cloud_mode):
+        # The cassette answers; ReplayAws already points redshift-data nowhere.
+        yield dict(EXAMPLE_DATA_API_TARGET)
+        return
     from .warehouse.data_api.server import DataApiServer
 
-    if _replaying(cloud_mode):
-        from .cloud.replay_targets import NOWHERE
-
-        yield NOWHERE  # the cassette answers; ReplayAws already points redshift-data there
-        return
-
+    warehouse = request.getfixturevalue("warehouse")
     with DataApiServer(warehouse) as server, environment.applied(server.environment()):
-        yield server.endpoint
+        yield dict(EXAMPLE_DATA_API_TARGET)
 
 
 @pytest.fixture(scope="session")
-def gcp_sandbox(cloud_mode: modes.CloudMode) -> Iterator[GoogleCloudSandbox]:
+def gcp_sandbox(
+    cloud_mode: modes.CloudMode, pytestconfig: pytest.Config
+) -> Iterator[GoogleCloudSandbox]:
     """The offline Google Cloud for the whole run: credentials and Cloud Storage."""
     from .cloud.replay_targets import ReplayGoogleCloud
+    from .live.targets import LiveGoogleCloud
+
+    def live() -> LiveGoogleCloud:
+        return LiveGoogleCloud(_live_settings(pytestconfig).project)
 
     with _shared(
-        "gcp", ReplayGoogleCloud if _replaying(cloud_mode) else GoogleCloudSandbox
+        "gcp", _target(cloud_mode, ReplayGoogleCloud, GoogleCloudSandbox, live)
     ) as sandbox:
         yield sandbox
 

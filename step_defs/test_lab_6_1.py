@@ -18,6 +18,8 @@ import sklearn
 from pytest_bdd import given, parsers, scenarios, then, when
 from sklearn.linear_model import LogisticRegression
 
+from mlops_labs.live.names import current as run_names
+
 scenarios("lab_6_1_s3_artifacts.feature")
 
 BUCKET = "churn-artifacts"
@@ -54,11 +56,12 @@ def _read(uri: str) -> bytes:
 
 
 def _keys(prefix: str = "") -> list[str]:
-    listing = boto3.client("s3").list_objects_v2(Bucket=BUCKET, Prefix=prefix)
+    listing = boto3.client("s3").list_objects_v2(Bucket=run_names().bucket(BUCKET), Prefix=prefix)
     return [item["Key"] for item in listing.get("Contents", [])]
 
 
 def _train(ctx, model, model_path: str, **kwargs: object) -> None:
+    kwargs.setdefault("model_package_group", run_names().group(model.DEFAULT_PACKAGE_GROUP))
     run = model.train(ctx.data_uri, _place(ctx, model_path), **kwargs)
     ctx.runs = [*getattr(ctx, "runs", []), run]
     ctx.run = run

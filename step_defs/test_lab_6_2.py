@@ -16,8 +16,6 @@ from pytest_bdd import given, parsers, scenarios, then, when
 
 scenarios("lab_6_2_redshift.feature")
 
-IAM_ROLE = "arn:aws:iam::123456789012:role/RedshiftMLPipeline"
-
 
 @pytest.fixture
 def lab(lab_code):
@@ -108,10 +106,10 @@ def raw_files(ctx, aws, lab_code, prefix: str) -> None:
 
 
 @given("a Redshift warehouse with the lab's schema, loaded from them with COPY")
-def loaded_warehouse(ctx, lab, redshift_engine, statements) -> None:
+def loaded_warehouse(ctx, lab, redshift_engine, redshift_iam_role, statements) -> None:
     ctx.engine = redshift_engine
     ctx.statements = statements
-    ctx.ingest = lab.RedshiftIngest(redshift_engine, iam_role=IAM_ROLE)
+    ctx.ingest = lab.RedshiftIngest(redshift_engine, iam_role=redshift_iam_role)
     ctx.loaded = lab.load_sample_schema(ctx.ingest, ctx.raw_prefix)
     assert ctx.loaded["customers"] == len(ctx.customers)
 
@@ -173,9 +171,7 @@ def read_data_api(ctx, lab, redshift_data_api, contract: str) -> None:
         "SELECT customer_id, tenure_months, contract FROM customers "
         "WHERE contract = :contract ORDER BY customer_id",
         {"contract": contract},
-        database="dev",
-        cluster_identifier="churn-cluster",
-        db_user="ml_pipeline",
+        **redshift_data_api,
         poll_s=0.01,
     )
 

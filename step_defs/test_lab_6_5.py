@@ -8,6 +8,8 @@ from google.api_core import exceptions
 from google.cloud import aiplatform, bigquery, storage
 from pytest_bdd import given, parsers, scenarios, then, when
 
+from mlops_labs.live.names import current as run_names
+
 scenarios("lab_6_5_bqml.feature")
 
 PENGUINS = "bigquery-public-data.ml_datasets.penguins"
@@ -81,18 +83,18 @@ def vertex_ai(ctx, gcp, location: str) -> None:
 
 @given(parsers.parse('the penguins model exported to the bucket "{name}"'))
 def exported(ctx, name: str) -> None:
-    dataset_exists(ctx, "penguins", "US")
+    dataset_exists(ctx, run_names().dataset("penguins"), "US")
     trained(ctx, "penguins")
     bucket(ctx, name)
     ctx.export = f"gs://{name}/models/penguins/"
     ctx.client.query_and_wait(
-        f"EXPORT MODEL `penguins.penguins` OPTIONS(URI = '{ctx.export}')", location="US"
+        f"EXPORT MODEL `{ctx.dataset}.penguins` OPTIONS(URI = '{ctx.export}')", location="US"
     )
 
 
 @given("the penguins model registered in the Vertex AI Model Registry")
 def registered(ctx) -> None:
-    exported(ctx, "penguins-models")
+    exported(ctx, run_names().bucket("penguins-models"))
     ctx.registered = aiplatform.Model.upload(
         display_name="penguins",
         artifact_uri=ctx.export,
@@ -102,15 +104,19 @@ def registered(ctx) -> None:
 
 @given("the churn model of Lab 6.1 registered in SageMaker's model registry")
 def churn_registered(ctx, aws, lab_code) -> None:
-    boto3.client("s3").create_bucket(Bucket="churn-artifacts")
+    artifacts = run_names().bucket("churn-artifacts")
+    boto3.client("s3").create_bucket(Bucket=artifacts)
     customers = lab_code.module("churn_data").make_customers(200)
     boto3.client("s3").put_object(
-        Bucket="churn-artifacts",
+        Bucket=artifacts,
         Key="data/customers.csv",
         Body=customers.to_csv(index=False).encode(),
     )
-    ctx.churn = lab_code.module("model").train(
-        "s3://churn-artifacts/data/customers.csv", "s3://churn-artifacts/models/churn/"
+    model = lab_code.module("model")
+    ctx.churn = model.train(
+        f"s3://{artifacts}/data/customers.csv",
+        f"s3://{artifacts}/models/churn/",
+        model_package_group=run_names().group(model.DEFAULT_PACKAGE_GROUP),
     )
 
 

@@ -53,7 +53,6 @@ def test_a_failing_task_shows_its_step_and_error_and_exits_one(capsys, tmp_path)
             ["check", "6.9"],
             "unknown lab or task '6.9': valid labs are 6.1, 6.2, 6.4, 6.5, valid tasks are 6.1.1",
         ),
-        (["check", "--cloud", "live"], "cloud mode 'live' is not available yet"),
         (["check", "--cloud", "mars"], "unknown cloud mode 'mars': choose one of offline"),
         (["check", "--labs-dir", "no/such/folder"], "no lab code folder at no/such/folder"),
     ],

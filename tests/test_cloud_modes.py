@@ -21,7 +21,8 @@ def test_the_option_wins_over_the_environment(monkeypatch):
 def test_an_unknown_mode_is_refused_naming_the_valid_ones(monkeypatch):
     monkeypatch.setenv(modes.ENV_VAR, "cloudy")
     with pytest.raises(
-        UnknownCloudMode, match=r"^unknown cloud mode 'cloudy': choose one of offline, replay$"
+        UnknownCloudMode,
+        match=r"^unknown cloud mode 'cloudy': choose one of offline, replay, live$",
     ):
         modes.resolve()
 
@@ -30,16 +31,15 @@ def test_replay_is_a_mode():
     assert modes.resolve("replay") is modes.CloudMode.REPLAY
 
 
-def test_a_mode_not_built_yet_is_refused_not_faked():
-    with pytest.raises(UnknownCloudMode, match=r"^cloud mode 'live' is not available yet"):
-        modes.resolve("live")
+def test_live_is_a_mode():
+    assert modes.resolve("live") is modes.CloudMode.LIVE
 
 
 def test_pytest_refuses_a_bad_mode_in_one_line(pytester):
     pytester.makepyfile("def test_nothing():\n    pass\n")
-    result = pytester.runpytest_inprocess("--cloud=live")
+    result = pytester.runpytest_inprocess("--cloud=mars")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["ERROR: cloud mode 'live' is not available yet*offline, replay"])
+    result.stderr.fnmatch_lines(["ERROR: unknown cloud mode 'mars'*offline, replay, live"])
     assert "Traceback" not in result.stderr.str()
 
 
@@ -47,4 +47,4 @@ def test_recording_while_replaying_is_refused_in_one_line(pytester):
     pytester.makepyfile("def test_nothing():\n    pass\n")
     result = pytester.runpytest_inprocess("--cloud=replay", "--record-cassettes")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["ERROR: --record-cassettes records what the sandboxes answer*"])
+    result.stderr.fnmatch_lines(["ERROR: --record-cassettes records what answers the requests*"])

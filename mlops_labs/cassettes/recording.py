@@ -11,11 +11,12 @@ from __future__ import annotations
 import collections
 import contextlib
 import datetime as dt
+import functools
 import json
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -58,7 +59,7 @@ _SCRUBBED_KEPT = 8
 _LOADED = "_mlops_labs_loaded"
 
 
-def _lab_request(request: Any) -> Any:
+def _lab_request(request: Any, replacements: Mapping[str, str] | None = None) -> Any:
     if getattr(request, _LOADED, False):
         return request
     internal = any(name.lower() == INTERNAL_HEADER.lower() for name in request.headers)
@@ -66,9 +67,10 @@ def _lab_request(request: Any) -> Any:
     if internal or probe or serving_request() or "/moto-api/" in request.path:
         return None
     headers = tuple((name, repr(value)) for name, value in request.headers.items())
-    key = (request.method, request.uri, request_body(request), headers)
+    mapping = tuple(sorted((replacements or {}).items()))
+    key = (request.method, request.uri, request_body(request), headers, mapping)
     if key not in _scrubbed:
-        _scrubbed[key] = scrub.scrub_request(request)
+        _scrubbed[key] = scrub.scrub_request(request, replacements)
         while len(_scrubbed) > _SCRUBBED_KEPT:
             _scrubbed.popitem(last=False)
     return _scrubbed[key]
@@ -79,17 +81,22 @@ def _loaded(request: Any, response: Any, _cassette: Any) -> tuple[Any, Any]:
     return request, response
 
 
-def make_vcr(record_mode: str) -> Any:
-    """A vcrpy VCR with the kit's serializer, matchers and scrubbers."""
+def make_vcr(record_mode: str, replacements: Mapping[str, str] | None = None) -> Any:
+    """A vcrpy VCR with the kit's serializer, matchers and scrubbers.
+
+    ``replacements`` maps real names and ids (a live run's) to the placeholders written instead.
+    """
     import vcr
 
     recorder = vcr.VCR(
         serializer=SERIALIZER,
         record_mode=record_mode,
         match_on=matching.MATCH_ON,
-        before_record_request=_lab_request,
+        before_record_request=functools.partial(_lab_request, replacements=replacements),
         # Only responses answered now are scrubbed; recorded ones were scrubbed when written.
-        before_record_response=None if record_mode == "none" else scrub.scrub_response,
+        before_record_response=None
+        if record_mode == "none"
+        else functools.partial(scrub.scrub_response, replacements=replacements),
         after_load_interaction=_loaded,
         decode_compressed_response=False,
     )
@@ -116,14 +123,19 @@ def replaying(path: Path, scenario: str) -> Iterator[Any]:
 
 
 @contextlib.contextmanager
-def recording(path: Path, passed: Callable[[], bool], answered_by: str) -> Iterator[Any]:
+def recording(
+    path: Path,
+    passed: Callable[[], bool],
+    answered_by: str,
+    replacements: Mapping[str, str] | None = None,
+) -> Iterator[Any]:
     """Record into a temporary file; it replaces the cassette only if ``passed()`` after."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".yaml", dir=path.parent)
     os.close(handle)
     os.unlink(temporary)  # vcrpy writes the file itself, only when something was recorded
     try:
-        with make_vcr("all").use_cassette(temporary) as cassette:
+        with make_vcr("all", replacements).use_cassette(temporary) as cassette:
             yield cassette
         if passed():
             if not Path(temporary).exists():

@@ -28,6 +28,9 @@ class AwsSandbox(LoopbackServer):
         """moto's application, dispatching each request to the service it names."""
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+        from .sagemaker_deletes import install
+
+        install()
         return DomainDispatcherApplication(create_backend_app)
 
     def reset(self) -> None:

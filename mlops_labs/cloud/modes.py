@@ -19,7 +19,7 @@ class CloudMode(StrEnum):
 
 
 # Modes that run today; the others are refused rather than faked.
-AVAILABLE = (CloudMode.OFFLINE, CloudMode.REPLAY)
+AVAILABLE = (CloudMode.OFFLINE, CloudMode.REPLAY, CloudMode.LIVE)
 
 
 def resolve(value: str | None = None) -> CloudMode:

@@ -1,0 +1,63 @@
+"""Watch every HTTP request the SDKs send and record in the ledger what each one created.
+
+Two places see all of it: urllib3's connection pool (botocore and requests both send through
+it) for the request, and requests' ``Session.send`` for Vertex AI's operation results, the only
+answers a resource's name is read from.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from .creations import from_request, from_response
+from .resources import Resource
+
+
+@contextlib.contextmanager
+def recording(record: Callable[[Resource], None]) -> Iterator[None]:
+    """While inside, pass every resource a successful request creates to ``record``."""
+    import requests
+    import urllib3.connectionpool
+
+    pool = urllib3.connectionpool.HTTPConnectionPool
+    original_urlopen = pool.urlopen
+    original_send = requests.Session.send
+
+    def urlopen(
+        self: Any, method: str, url: str, body: Any = None, headers: Any = None, **kw: Any
+    ) -> Any:
+        response = original_urlopen(self, method, url, body=body, headers=headers, **kw)
+        if 200 <= response.status < 300:
+            full = url if "://" in url else f"{self.scheme}://{self.host}:{self.port}{url}"
+            data = (
+                body
+                if isinstance(body, bytes)
+                else body.encode()
+                if isinstance(body, str)
+                else None
+            )
+            for resource in from_request(method, full, headers or {}, data):
+                record(resource)
+        return response
+
+    def send(self: Any, request: Any, **kw: Any) -> Any:
+        response = original_send(self, request, **kw)
+        if (
+            not kw.get("stream")
+            and response.ok
+            and "json" in response.headers.get("content-type", "")
+        ):
+            with contextlib.suppress(ValueError):
+                for resource in from_response(request.url, response.json()):
+                    record(resource)
+        return response
+
+    pool.urlopen = urlopen  # type: ignore[method-assign]
+    requests.Session.send = send  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        pool.urlopen = original_urlopen  # type: ignore[method-assign]
+        requests.Session.send = original_send  # type: ignore[method-assign]

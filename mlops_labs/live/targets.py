@@ -1,0 +1,52 @@
+"""Live mode's stand-ins for the sandboxes: nothing started, the SDKs' own settings untouched."""
+
+from __future__ import annotations
+
+import os
+from types import SimpleNamespace
+from typing import Self
+
+from ..vertex_ai.server import ENDPOINT_VARIABLE
+
+
+class LiveAws:
+    """The real AWS account boto3 finds in its standard places."""
+
+    endpoint = None
+
+    def start(self) -> Self:
+        """Nothing to start."""
+        return self
+
+    def stop(self) -> None:
+        """Nothing to stop."""
+
+    def reset(self) -> None:
+        """Nothing to empty: each scenario removes what it made (see ``LiveRun.scenario``)."""
+
+    def environment(self) -> dict[str, str | None]:
+        """No change: credentials, region and any endpoint come from the user's settings."""
+        return {}
+
+
+class LiveGoogleCloud:
+    """The real Google Cloud project of the live settings."""
+
+    def __init__(self, project: str | None) -> None:
+        self.project = project
+        # Vertex AI has no endpoint variable of its own: the kit's, when set, else the default.
+        self.vertex_ai = SimpleNamespace(endpoint=os.environ.get(ENDPOINT_VARIABLE))
+
+    def start(self) -> Self:
+        """Nothing to start."""
+        return self
+
+    def stop(self) -> None:
+        """Nothing to stop."""
+
+    def reset(self) -> None:
+        """Nothing to empty: each scenario removes what it made."""
+
+    def environment(self) -> dict[str, str | None]:
+        """No change: application-default credentials and the SDKs' own settings apply."""
+        return {}
