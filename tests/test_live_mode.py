@@ -367,3 +367,66 @@ def test_a_live_recording_holds_the_features_names_not_the_runs(sandboxes, tmp_p
     provenance = json.loads((cassettes / "PROVENANCE.json").read_text())
     assert next(iter(provenance.values()))["answered_by"] == "live account"
     assert yaml.safe_load(text)["interactions"]
+
+
+# --- cost guards ------------------------------------------------------------------------
+
+QUERIES = "https://bigquery.googleapis.com/bigquery/v2/projects/p/queries"
+
+
+def _dry_answer(estimate: int):
+    sent: list[dict] = []
+
+    def send(body: bytes, headers: dict) -> tuple[int, bytes]:
+        sent.append({"body": json.loads(body), "headers": headers})
+        return 200, json.dumps({"totalBytesProcessed": str(estimate)}).encode()
+
+    return send, sent
+
+
+def test_a_query_is_dry_run_first_then_sent_with_the_cap():
+    from mlops_labs.live.cost_guard import CostGuard
+
+    guard = CostGuard(max_bytes_billed=10_000_000, max_upload_bytes=1)
+    send, sent = _dry_answer(2048)
+    body = json.dumps({"query": "SELECT * FROM t", "requestId": "r-1"}).encode()
+
+    capped, headers = guard.before("POST", QUERIES, body, {**BEARER}, send)
+
+    assert sent[0]["body"]["dryRun"] is True and "requestId" not in sent[0]["body"]
+    assert "X-Mlops-Labs-Sandbox-Internal" in sent[0]["headers"]  # never recorded
+    assert json.loads(capped)["maximumBytesBilled"] == "10000000"
+    assert headers["Content-Length"] == str(len(capped))
+    assert guard.traffic.bigquery_estimated == 2048
+
+
+def test_a_query_estimated_above_the_cap_is_refused_before_it_runs():
+    from mlops_labs.live.cost_guard import CostCapExceeded, CostGuard
+
+    guard = CostGuard(max_bytes_billed=1000, max_upload_bytes=1)
+    send, _ = _dry_answer(5000)
+    job = {"configuration": {"query": {"query": "SELECT * FROM big"}}}
+
+    with pytest.raises(CostCapExceeded, match=r"would process 5,000 bytes .* cap of 1,000 bytes"):
+        guard.before("POST", QUERIES.replace("queries", "jobs"), json.dumps(job).encode(), {}, send)
+
+
+def test_uploads_are_counted_and_refused_past_their_cap():
+    from mlops_labs.live.cost_guard import CostCapExceeded, CostGuard
+
+    guard = CostGuard(max_bytes_billed=1, max_upload_bytes=100)
+    put = {**SIGNED, "Content-Length": "60"}
+    guard.before("PUT", "http://127.0.0.1:5000/lake/raw/a.csv", None, put, _dry_answer(0)[0])
+    assert guard.traffic.uploaded["S3"] == 60
+    with pytest.raises(CostCapExceeded, match="above the live cap of 100 bytes"):
+        guard.before("PUT", "http://127.0.0.1:5000/lake/raw/b.csv", None, put, _dry_answer(0)[0])
+
+
+def test_a_run_over_its_upload_cap_stops_and_still_leaves_nothing(sandboxes, capsys):
+    _, gcp = sandboxes
+
+    code = _run_pytest(*_live_args(gcp, "--live-max-upload-bytes=1000"), str(ROOT / SCENARIOS[0]))
+
+    assert code == pytest.ExitCode.TESTS_FAILED
+    assert "above the live cap of 1,000 bytes" in capsys.readouterr().out
+    assert _leftovers(gcp) == {}

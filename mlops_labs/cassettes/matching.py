@@ -51,6 +51,8 @@ VOLATILE_NAMES = frozenset(
         "clientassertion",
     }
 )
+# JSON keys a live run's cost guard adds to the lab's requests (see live.cost_guard).
+GUARD_KEYS = frozenset({"maximumBytesBilled"})
 # JSON keys that hold SQL text.
 SQL_KEYS = frozenset({"query", "Sql", "sql", "Sqls"})
 # Units of a CloudWatch datum whose value is a measured duration.
@@ -229,7 +231,11 @@ def _mask_text(text: str) -> str:
 
 def _mask_json(value: Any, key: str = "") -> Any:
     if isinstance(value, dict):
-        masked = {name: _mask_json(item, str(name)) for name, item in value.items()}
+        masked = {
+            name: _mask_json(item, str(name))
+            for name, item in value.items()
+            if name not in GUARD_KEYS
+        }
         if isinstance(masked.get("jobReference"), dict) and "jobId" in masked["jobReference"]:
             masked["jobReference"]["jobId"] = JOB_ID_MASK
         if masked.get("Unit") in _DURATION_UNITS and "Value" in masked:

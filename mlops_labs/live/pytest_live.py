@@ -25,6 +25,7 @@ OPTIONS = {
     "--live-redshift-url": "redshift_url",
     "--live-redshift-iam-role": "redshift_iam_role",
     "--live-max-bytes-billed": "max_bytes_billed",
+    "--live-max-upload-bytes": "max_upload_bytes",
 }
 
 
@@ -89,7 +90,8 @@ class LivePlugin:
         kept = [o for o in self.run.outcomes if o.status not in ("removed", "already gone")]
         removed = len(self.run.outcomes) - len(kept)
         terminalreporter.write_line(
-            f"live run {self.run.run_id}: {removed} resource(s) made and removed"
+            f"live run {self.run.run_id}: {removed} resource(s) made and removed; "
+            f"{self.run.guard.traffic.summary()}"
         )
         for outcome in kept:
             terminalreporter.write_line(f"  NOT REMOVED {outcome}", red=True)

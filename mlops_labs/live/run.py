@@ -9,6 +9,7 @@ from types import TracebackType
 
 from . import names as run_names
 from . import observer
+from .cost_guard import CostGuard
 from .ledger import LEDGERS, Ledger, new_run_id
 from .names import RunNames
 from .resources import Resource
@@ -45,6 +46,7 @@ class LiveRun:
         self.names = RunNames(self.run_id, settings.run_prefix, settings.project, account_id)
         self.ledger = Ledger(ledger_folder(settings, root), self.run_id)
         self.outcomes: list[Outcome] = []
+        self.guard = CostGuard(settings.max_bytes_billed, settings.max_upload_bytes)
         self._observing: contextlib.ExitStack | None = None
 
     def start(self) -> LiveRun:
@@ -52,7 +54,7 @@ class LiveRun:
         run_names.use(self.names)
         _active.append(self)
         self._observing = contextlib.ExitStack()
-        self._observing.enter_context(observer.recording(self.ledger.add))
+        self._observing.enter_context(observer.recording(self.ledger.add, self.guard))
         return self
 
     @contextlib.contextmanager

@@ -28,6 +28,7 @@ class LiveSettings:
     redshift_iam_role: str | None = None
     run_prefix: str = "mlops-labs"
     max_bytes_billed: int = GIB
+    max_upload_bytes: int = GIB
     # read_with_data_api's target on a real cluster (database, cluster_identifier or
     # workgroup_name, db_user or secret_arn): a [live.redshift_data_api] table in the file.
     redshift_data_api: Mapping[str, str] = field(default_factory=dict)
@@ -50,6 +51,7 @@ ENVIRONMENT: dict[str, tuple[str, ...]] = {
     "redshift_iam_role": ("MLOPS_LABS_REDSHIFT_IAM_ROLE",),
     "run_prefix": ("MLOPS_LABS_RUN_PREFIX",),
     "max_bytes_billed": ("MLOPS_LABS_MAX_BYTES_BILLED",),
+    "max_upload_bytes": ("MLOPS_LABS_MAX_UPLOAD_BYTES",),
     "ledger_dir": ("MLOPS_LABS_LEDGER_DIR",),
 }
 
@@ -79,8 +81,9 @@ def load(
             f"unknown live setting {unknown[0]!r} in {path or 'the flags'}: "
             f"the settings are {', '.join(sorted(known))}"
         )
-    if "max_bytes_billed" in values:
-        values["max_bytes_billed"] = _bytes(values["max_bytes_billed"])
+    for cap in ("max_bytes_billed", "max_upload_bytes"):
+        if cap in values:
+            values[cap] = _bytes(cap, values[cap])
     return LiveSettings(**values, config_file=path)  # type: ignore[arg-type]
 
 
@@ -106,13 +109,11 @@ def _read_file(path: Path) -> Mapping[str, object]:
     return live
 
 
-def _bytes(value: object) -> int:
+def _bytes(name: str, value: object) -> int:
     try:
         number = int(str(value).replace("_", ""))
     except ValueError:
         number = -1
     if number <= 0:
-        raise SettingsError(
-            f"max_bytes_billed must be a positive whole number of bytes, not {value!r}"
-        )
+        raise SettingsError(f"{name} must be a positive whole number of bytes, not {value!r}")
     return number

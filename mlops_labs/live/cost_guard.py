@@ -1,0 +1,178 @@
+"""Cost guards for live runs: BigQuery dry-runs first under a bytes-billed cap; uploads counted.
+
+Applied to the HTTP requests themselves, so they hold for the reference, a learner's code and
+the steps alike, and change nothing offline. Before a BigQuery query job runs, the same request
+goes once with ``dryRun``: if BigQuery estimates more bytes than the cap, the query is refused
+before it costs anything; otherwise it runs with ``maximumBytesBilled`` set to the cap, so the
+service itself refuses a query that would bill more. Uploads to S3 and Cloud Storage are
+counted and refused past their own cap. The dry runs are marked as the kit's own traffic, so a
+recording holds only the lab's requests.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from ..cloud.loopback_server import INTERNAL_HEADER
+from ..errors import KitError
+
+_BIGQUERY_QUERY = re.compile(r"/bigquery/v2/projects/[^/]+/(?:queries|jobs)$")
+
+
+class CostCapExceeded(KitError):
+    """A live request would cost more than a cap allows; it was not sent."""
+
+
+@dataclass
+class Traffic:
+    """What a live run moved and what BigQuery estimated for it."""
+
+    uploaded: dict[str, int] = field(default_factory=lambda: {"S3": 0, "Cloud Storage": 0})
+    uploads: int = 0
+    bigquery_estimated: int = 0
+    bigquery_queries: int = 0
+
+    def summary(self) -> str:
+        """One line for the end of the run."""
+        moved = ", ".join(f"{_size(n)} to {where}" for where, n in self.uploaded.items())
+        return (
+            f"uploaded {moved} in {self.uploads} request(s); BigQuery dry runs estimated "
+            f"{_size(self.bigquery_estimated)} for {self.bigquery_queries} query job(s)"
+        )
+
+
+class CostGuard:
+    """Checks each outgoing request against the caps; see the module docstring."""
+
+    def __init__(self, max_bytes_billed: int, max_upload_bytes: int) -> None:
+        self.max_bytes_billed = max_bytes_billed
+        self.max_upload_bytes = max_upload_bytes
+        self.traffic = Traffic()
+
+    def before(
+        self,
+        method: str,
+        url: str,
+        body: bytes | None,
+        headers: Mapping[str, Any],
+        send: Callable[[bytes, dict[str, Any]], tuple[int, bytes]],
+    ) -> tuple[bytes | None, dict[str, Any]]:
+        """The request to send instead (a capped query), after the checks; raises past a cap."""
+        headers = dict(headers or {})
+        parts = urlsplit(url)
+        where = _upload_target(method, parts, headers)
+        if where is not None:
+            self._count_upload(where, int(_header(headers, "content-length") or len(body or b"")))
+            return body, headers
+        if method.upper() != "POST" or not _BIGQUERY_QUERY.search(unquote(parts.path)):
+            return body, headers
+        document = _json(body)
+        query = _query_settings(document)
+        if query is None or _dry_run(document):
+            return body, headers
+        estimate = self._dry_run(document, headers, send)
+        self.traffic.bigquery_queries += 1
+        self.traffic.bigquery_estimated += estimate
+        if estimate > self.max_bytes_billed:
+            raise CostCapExceeded(
+                f"BigQuery would process {estimate:,} bytes (dry run), above the live cap of "
+                f"{self.max_bytes_billed:,} bytes: narrow the query, or raise max_bytes_billed "
+                "(MLOPS_LABS_MAX_BYTES_BILLED)"
+            )
+        query.setdefault("maximumBytesBilled", str(self.max_bytes_billed))
+        capped = json.dumps(document).encode()
+        _set_header(headers, "content-length", str(len(capped)))
+        return capped, headers
+
+    def _count_upload(self, where: str, size: int) -> None:
+        total = sum(self.traffic.uploaded.values()) + size
+        if total > self.max_upload_bytes:
+            raise CostCapExceeded(
+                f"this upload would take the run to {total:,} bytes uploaded, above the live cap "
+                f"of {self.max_upload_bytes:,} bytes (MLOPS_LABS_MAX_UPLOAD_BYTES)"
+            )
+        self.traffic.uploaded[where] += size
+        self.traffic.uploads += 1
+
+    def _dry_run(
+        self,
+        document: dict[str, Any],
+        headers: dict[str, Any],
+        send: Callable[[bytes, dict[str, Any]], tuple[int, bytes]],
+    ) -> int:
+        dry = json.loads(json.dumps(document))
+        if "configuration" in dry:
+            dry["configuration"]["dryRun"] = True
+        else:
+            dry["dryRun"] = True
+        dry.pop("requestId", None)
+        data = json.dumps(dry).encode()
+        dry_headers = dict(headers)
+        _set_header(dry_headers, "content-length", str(len(data)))
+        dry_headers[INTERNAL_HEADER] = "cost-guard dry run"
+        status, answer = send(data, dry_headers)
+        if not 200 <= status < 300:
+            return 0  # an invalid query: the real request fails with BigQuery's own error
+        result = _json(answer) or {}
+        statistics = result.get("statistics") or {}
+        return int(result.get("totalBytesProcessed") or statistics.get("totalBytesProcessed") or 0)
+
+
+def _upload_target(method: str, parts: Any, headers: Mapping[str, Any]) -> str | None:
+    authorization = _header(headers, "authorization") or ""
+    path = unquote(parts.path)
+    if authorization.startswith("AWS4-HMAC-SHA256"):
+        segments = [s for s in path.split("/") if s]
+        virtual = ".s3." in (parts.hostname or "")
+        is_object = len(segments) >= (1 if virtual else 2)
+        target = _header(headers, "x-amz-target")
+        return "S3" if method.upper() == "PUT" and is_object and not target else None
+    if path.startswith("/upload/storage/v1/b/") and method.upper() in ("POST", "PUT"):
+        return "Cloud Storage"
+    return None
+
+
+def _query_settings(document: Any) -> dict[str, Any] | None:
+    if not isinstance(document, dict):
+        return None
+    if isinstance(document.get("query"), str):
+        return document
+    query = (document.get("configuration") or {}).get("query")
+    return query if isinstance(query, dict) else None
+
+
+def _dry_run(document: dict[str, Any]) -> bool:
+    return bool(document.get("dryRun") or (document.get("configuration") or {}).get("dryRun"))
+
+
+def _json(data: bytes | None) -> Any:
+    try:
+        return json.loads(data) if data else None
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _header(headers: Mapping[str, Any], name: str) -> str | None:
+    for key, value in headers.items():
+        if str(key).lower() == name:
+            return value.decode() if isinstance(value, bytes) else str(value)
+    return None
+
+
+def _set_header(headers: dict[str, Any], name: str, value: str) -> None:
+    for key in [key for key in headers if str(key).lower() == name]:
+        del headers[key]
+    headers[name.title()] = value
+
+
+def _size(count: int) -> str:
+    for unit in ("bytes", "kB", "MB", "GB"):
+        if count < 1000 or unit == "GB":
+            return f"{count:,} {unit}" if unit == "bytes" else f"{count:.1f} {unit}"
+        count /= 1000
+    return f"{count} GB"
