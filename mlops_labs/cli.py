@@ -66,6 +66,29 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also check that each task fails when its solution is replaced by `pass`",
     )
+    translate = commands.add_parser(
+        "translate",
+        help="translate Redshift SQL to BigQuery SQL, reporting what changes and what cannot",
+    )
+    translate.add_argument(
+        "file", nargs="?", default=None, metavar="FILE|-", help="a SQL file; - reads stdin"
+    )
+    translate.add_argument(
+        "--from", dest="source", default="redshift", help="the dialect read (redshift)"
+    )
+    translate.add_argument(
+        "--to", dest="target", default="bigquery", help="the dialect written (bigquery)"
+    )
+    translate.add_argument(
+        "--dataset", default=None, help="the BigQuery dataset for tables named without a schema"
+    )
+    translate.add_argument(
+        "--bucket",
+        action="append",
+        default=[],
+        metavar="S3_BUCKET=GCS_BUCKET",
+        help="the Cloud Storage bucket an S3 bucket's files moved to (default: the same name)",
+    )
     cleanup = commands.add_parser(
         "cleanup",
         help="remove what interrupted live runs left behind, as their ledgers record it",
@@ -128,6 +151,19 @@ def main(argv: list[str] | None = None) -> int:
             from .sandbox_command import run
 
             return run(sys.stdout, style=args.format)
+        if args.command == "translate":
+            from .migration import command
+
+            return command.run(
+                args.file,
+                source=args.source,
+                target=args.target,
+                dataset=args.dataset,
+                buckets=args.bucket,
+                stdin=sys.stdin,
+                stdout=sys.stdout,
+                stderr=sys.stderr,
+            )
     except (KitError, RunError) as exc:
         print(f"mlops-labs: error: {exc}", file=sys.stderr)
         return 2

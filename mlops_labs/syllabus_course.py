@@ -38,6 +38,10 @@ SCENARIO_KINDS = {
     "bad_input": ("bad input", "wrong input is refused in one clear line, and nothing is changed"),
     "parity": ("parity", "the AWS and the Google Cloud side of the same step, side by side"),
 }
+# Feature tags of course parts that are not labs, and their titles. Their scenarios are no
+# task's: the test suite runs them, `mlops-labs check` does not grade them.
+PARTS = {"migration": "Migration toolkit"}
+UNGRADED = "no: pytest runs these scenarios, mlops-labs check does not grade them"
 
 
 @dataclass(frozen=True)
@@ -83,11 +87,21 @@ class LabPart:
 
 
 @dataclass(frozen=True)
+class CoursePart:
+    """A part of the course that is not a lab (e.g. the migration toolkit) and its features."""
+
+    tag: str
+    title: str
+    features: tuple[FeatureFile, ...]
+
+
+@dataclass(frozen=True)
 class Course:
-    """Every lab in course order, and any feature file that names no lab of the catalogue."""
+    """Every lab in course order, the other parts, and any feature file that names neither."""
 
     labs: tuple[LabPart, ...]
     stray_features: tuple[FeatureFile, ...]
+    parts: tuple[CoursePart, ...] = ()
 
 
 def build(project_root: Path) -> Course:
@@ -97,9 +111,13 @@ def build(project_root: Path) -> Course:
         for feature in feature_files.parse_all(project_root / "features")
     )
     labs = tuple(_lab_part(lab, files) for lab in catalogue.LABS)
-    lab_tags = {lab.tag for lab in catalogue.LABS}
-    strays = tuple(f for f in files if not f.feature.tags & lab_tags)
-    return Course(labs=labs, stray_features=strays)
+    parts = tuple(
+        CoursePart(tag, title, tuple(f for f in files if tag in f.feature.tags))
+        for tag, title in PARTS.items()
+    )
+    known = {lab.tag for lab in catalogue.LABS} | set(PARTS)
+    strays = tuple(f for f in files if not f.feature.tags & known)
+    return Course(labs=labs, stray_features=strays, parts=tuple(p for p in parts if p.features))
 
 
 def _lab_part(lab: Lab, files: tuple[FeatureFile, ...]) -> LabPart:

@@ -7,13 +7,16 @@ from html import escape
 from pytest_bdd.parser import ScenarioTemplate
 
 from . import catalogue, feature_files, syllabus_facts
+from .migration import mapping
 from .syllabus_course import (
     AUDIENCE,
     HOW_TO,
     SCENARIO_KINDS,
     TASK_KINDS,
     TITLE,
+    UNGRADED,
     Course,
+    CoursePart,
     FeatureFile,
     LabPart,
     TaskPart,
@@ -59,6 +62,8 @@ def page(course: Course) -> str:
     main = [*_about()]
     for part in course.labs:
         main.extend(_lab(part))
+    for part in course.parts:
+        main.extend(_part(part))
     if course.stray_features:
         main.append('<section id="outside-the-catalogue">')
         main.append("<h2>Feature files outside the catalogue</h2>")
@@ -66,6 +71,7 @@ def page(course: Course) -> str:
             main.extend(_stray(feature_file))
         main.append("</section>")
     main.extend(_comparison())
+    main.extend(_mapping())
     lines = [
         "<!doctype html>",
         '<html lang="en">',
@@ -136,11 +142,16 @@ def _contents(course: Course) -> list[str]:
             f'<li><a href="#{anchor("lab", part.lab.id)}">Lab {escape(part.lab.id)} — '
             f"{escape(part.lab.title)}</a><ol>{tasks}</ol></li>"
         )
+    for part in course.parts:
+        entries.append(f'<li><a href="#{anchor("part", part.tag)}">{escape(part.title)}</a></li>')
     if course.stray_features:
         entries.append(
             '<li><a href="#outside-the-catalogue">Feature files outside the catalogue</a></li>'
         )
     entries.append('<li><a href="#aws-to-google-cloud">AWS → Google Cloud</a></li>')
+    entries.append(
+        '<li><a href="#migration-mapping">Migration mapping: the API calls on both sides</a></li>'
+    )
     return ['<nav id="contents">', "<h2>Contents</h2>", f"<ol>{''.join(entries)}</ol>", "</nav>"]
 
 
@@ -292,6 +303,21 @@ def _stray(feature_file: FeatureFile) -> list[str]:
     return out
 
 
+def _part(part: CoursePart) -> list[str]:
+    out = [f'<section class="part" id="{anchor("part", part.tag)}">']
+    out.append(f"<h2>{escape(part.title)}</h2>")
+    for feature_file in part.features:
+        out.extend(_paragraphs(feature_file))
+    rows = [("Feature file", code(f.path)) for f in part.features]
+    rows += [("Tag", code("@" + part.tag)), ("Graded", escape(UNGRADED))]
+    out.append(_facts(rows))
+    for feature_file in part.features:
+        out.extend(_background(feature_file))
+        out.extend(line for s in feature_file.scenarios for line in _scenario(s))
+    out.append("</section>")
+    return out
+
+
 def _comparison() -> list[str]:
     head = "".join(
         f"<th>{name}</th>" for name in ("AWS", "Google Cloud", "What carries over", "Tasks")
@@ -322,4 +348,42 @@ def _counterpart(row: Counterpart) -> str:
     return (
         f"<tr><td>{escape(row.aws)}</td><td>{escape(row.google_cloud)}</td>"
         f'<td>{escape(row.note)}<ul class="sources">{source_list}</ul></td><td>{tasks}</td></tr>'
+    )
+
+
+def _mapping() -> list[str]:
+    head = "".join(f"<th>{name}</th>" for name in ("Pattern", "AWS", "Google Cloud", "Tasks"))
+    out = [
+        '<section id="migration-mapping">',
+        "<h2>Migration mapping: the API calls on both sides</h2>",
+        "<p>Each AWS pattern the labs use and its Google Cloud equivalent, as the migration "
+        f"toolkit holds them ({code('mlops_labs/migration/mapping.py')}); the Lab 6.2.6 "
+        "checklist names the same places to watch.</p>",
+    ]
+    for area in mapping.AREAS:
+        rows = "".join(_pattern(row) for row in mapping.by_area(area))
+        if rows:
+            out.append(
+                f"<table><caption>{escape(area.capitalize())}</caption>"
+                f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+            )
+    out.append("</section>")
+    return out
+
+
+def _pattern(row: mapping.Pattern) -> str:
+    known = {task.id for task in catalogue.all_tasks()}
+    tasks = ", ".join(
+        f'<a href="#{anchor("task", t)}">{escape(t)}</a>' if t in known else escape(t)
+        for t in row.tasks
+    )
+    note = f'<p class="muted">{escape(row.note)}</p>' if row.note else ""
+
+    def side(side: mapping.Side) -> str:
+        calls = "".join(f"<li>{code(call)}</li>" for call in side.calls)
+        return f"{escape(side.service)}<ul>{calls}</ul>"
+
+    return (
+        f"<tr><td>{escape(row.what)}{note}</td><td>{side(row.aws)}</td>"
+        f"<td>{side(row.google_cloud)}</td><td>{tasks}</td></tr>"
     )

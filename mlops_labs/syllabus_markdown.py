@@ -8,13 +8,16 @@ from collections.abc import Iterable
 from pytest_bdd.parser import ScenarioTemplate
 
 from . import feature_files, syllabus_facts
+from .migration import mapping
 from .syllabus_course import (
     AUDIENCE,
     HOW_TO,
     SCENARIO_KINDS,
     TASK_KINDS,
     TITLE,
+    UNGRADED,
     Course,
+    CoursePart,
     FeatureFile,
     LabPart,
     TaskPart,
@@ -33,11 +36,14 @@ def document(course: Course) -> str:
     blocks = [*_intro(), *_about()]
     for part in course.labs:
         blocks.extend(_lab(part))
+    for part in course.parts:
+        blocks.extend(_part(part))
     if course.stray_features:
         blocks.append("## Feature files outside the catalogue")
         for feature_file in course.stray_features:
             blocks.extend(_stray(feature_file))
     blocks.extend(_comparison())
+    blocks.extend(_mapping())
     return "\n\n".join(blocks) + "\n"
 
 
@@ -183,6 +189,20 @@ def _stray(feature_file: FeatureFile) -> list[str]:
     return blocks
 
 
+def _part(part: CoursePart) -> list[str]:
+    blocks = [f"## {text(part.title)}"]
+    for feature_file in part.features:
+        blocks.extend(map(paragraph, feature_files.paragraphs(feature_file.feature.description)))
+    details = [f"**Feature file:** {code(f.path)}" for f in part.features]
+    details.append(f"**Tag:** {code('@' + part.tag)}")
+    details.append(f"**Graded:** {text(UNGRADED)}")
+    blocks.append(bullets(details))
+    for feature_file in part.features:
+        blocks.extend(_background(feature_file))
+        blocks.extend(block for s in feature_file.scenarios for block in _scenario(s))
+    return blocks
+
+
 def _comparison() -> list[str]:
     return [
         "## AWS → Google Cloud",
@@ -205,3 +225,30 @@ def _counterpart(row: Counterpart) -> str:
 def _source(source: Source) -> str:
     origin = text(source.origin) if source.origin == WORKSHOP else code(source.origin)
     return f"{origin}: “{text(source.quote)}”"
+
+
+def _mapping() -> list[str]:
+    blocks = [
+        "## Migration mapping: the API calls on both sides",
+        "Each AWS pattern the labs use and its Google Cloud equivalent, as the migration toolkit "
+        f"holds them ({code('mlops_labs/migration/mapping.py')}); the Lab 6.2.6 checklist "
+        "names the same places to watch.",
+    ]
+    for area in mapping.AREAS:
+        rows = mapping.by_area(area)
+        if rows:
+            blocks.append(f"**{text(area.capitalize())}**")
+            blocks.append("\n".join(_pattern(row) for row in rows))
+    return blocks
+
+
+def _pattern(row: mapping.Pattern) -> str:
+    tasks = text(", ".join(row.tasks))
+    lines = [
+        f"AWS, {text(row.aws.service)}: " + "; ".join(code(c) for c in row.aws.calls),
+        f"Google Cloud, {text(row.google_cloud.service)}: "
+        + "; ".join(code(c) for c in row.google_cloud.calls),
+    ]
+    if row.note:
+        lines.append(text(row.note))
+    return f"- **{text(row.what)}** (tasks {tasks})\n" + bullets(lines, indent="  ")

@@ -16,6 +16,8 @@ from pytest_bdd.gherkin_parser import get_gherkin_document
 from mlops_labs import catalogue, syllabus, syllabus_facts
 from mlops_labs.errors import KitError
 from mlops_labs.feature_files import FeatureFileError
+from mlops_labs.migration import mapping
+from mlops_labs.syllabus_course import PARTS
 
 markdown_it = pytest.importorskip("markdown_it")
 
@@ -161,6 +163,11 @@ def test_every_task_shows_its_where_what_and_why_in_its_own_section(pages, fmt):
         assert place in section, task.id
 
 
+def feature_tags(file: str) -> set[str]:
+    feature = get_gherkin_document(str(ROOT / "features" / file)).feature
+    return {tag.name.lstrip("@") for tag in feature.tags}
+
+
 @pytest.mark.parametrize("fmt", ["md", "html"])
 def test_every_scenario_appears_under_each_task_it_is_tagged_with(pages, fmt):
     page = pages[fmt]
@@ -169,9 +176,12 @@ def test_every_scenario_appears_under_each_task_it_is_tagged_with(pages, fmt):
     by_tag = {task.tag: task for task in catalogue.all_tasks()}
     for file, name, tags in scenarios:
         tasks = [by_tag[tag] for tag in sorted(tags) if tag in by_tag]
-        assert tasks, f"{file}: {name!r} names no catalogue task"
+        parts = [title for tag, title in PARTS.items() if tag in feature_tags(file)]
+        assert tasks or parts, f"{file}: {name!r} names no catalogue task or course part"
         for task in tasks:
             assert name in page.text(task_heading(task)), (file, name, task.id)
+        for title in parts:
+            assert name in page.text(title), (file, name, title)
         heading = next(h for h in page.headings["h4"] if name in h)
         assert ("bad input" in heading) == ("bad_input" in tags), heading
         assert ("parity" in heading) == ("parity" in tags), heading
@@ -262,6 +272,16 @@ def test_the_comparison_covers_the_migration_and_links_its_tasks(pages):
     for row in syllabus_facts.COUNTERPARTS:
         assert set(row.tasks) <= ids, row.aws
         assert row.sources, row.aws
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_the_migration_mapping_shows_every_pattern_with_its_api_calls(pages, fmt):
+    section = pages[fmt].text("Migration mapping: the API calls on both sides")
+    for row in mapping.PATTERNS:
+        for text in (row.what, row.aws.service, row.google_cloud.service):
+            assert normal(text) in section, (row.key, text)
+        for call in (*row.aws.calls, *row.google_cloud.calls):
+            assert normal(call) in section, (row.key, call)
 
 
 def test_an_unknown_format_is_refused_in_one_line_before_any_work(tmp_path):

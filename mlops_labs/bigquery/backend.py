@@ -51,7 +51,7 @@ class BigQueryBackend:
     ) -> None:
         self.catalog = Catalog()
         self.runner = QueryRunner(self.catalog)
-        # Loads from gs://, extract jobs, EXPORT DATA and EXPORT MODEL need Cloud Storage;
+        # Loads from gs://, extract jobs, EXPORT / LOAD DATA and EXPORT MODEL need Cloud Storage;
         # without a client factory they stay refused by name.
         self.storage = CloudStorage(storage) if storage is not None else None
         self.bigquery_ml = bigquery_ml
@@ -62,8 +62,10 @@ class BigQueryBackend:
             install(self.runner, self.storage)
         if self.storage is not None:
             from .exports import export_data_handler
+            from .load_data import load_data_handler
 
             self.runner.register(StatementKind.EXPORT, export_data_handler(self.storage))
+            self.runner.register(StatementKind.LOAD, load_data_handler(self.storage))
         self.page_size = page_size or DEFAULT_PAGE_SIZE
         self.jobs: dict[tuple[str, str], Job] = {}
         self.uploads: dict[str, UploadSession] = {}

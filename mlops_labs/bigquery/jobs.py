@@ -61,6 +61,14 @@ def refuse_export(statement: Statement, context: QueryContext) -> QueryResult:
     )
 
 
+def refuse_load(statement: Statement, context: QueryContext) -> QueryResult:
+    """LOAD DATA needs Cloud Storage: a sandbox without a storage client refuses it by name."""
+    raise InvalidQuery(
+        "LOAD DATA statements are not supported by the BigQuery sandbox without Cloud "
+        "Storage: start it with a storage client factory"
+    )
+
+
 class QueryRunner:
     """Runs one statement of a query job by dispatching on its parsed kind."""
 
@@ -72,6 +80,8 @@ class QueryRunner:
             StatementKind.DDL: self.run_ddl,
             StatementKind.MODEL: refuse_model,
             StatementKind.EXPORT: refuse_export,
+            StatementKind.LOAD: refuse_load,
+            StatementKind.CALL: self.run_call,
         }
 
     def register(self, kind: StatementKind, handler: Handler) -> None:
@@ -257,14 +267,33 @@ class QueryRunner:
         if exists and self.catalog.tables[(name.project, name.dataset, name.table)].kind == "VIEW":
             self.catalog.drop_table(name)
         self.execute(duck, context, statement.sql).fetchall()
-        view = kind == "CREATE_VIEW"
+        view = kind in ("CREATE_VIEW", "CREATE_MATERIALIZED_VIEW")
         self.catalog.adopt(
             name,
             kind="VIEW" if view else "TABLE",
             view_query=_view_text(statement.sql) if view else None,
             description=description,
+            # A materialized view is a view here: its rows are always current, as BigQuery
+            # answers an incremental one (refreshes cost nothing and change nothing).
+            materialized=kind == "CREATE_MATERIALIZED_VIEW",
         )
         return result
+
+    # CALL
+
+    def run_call(self, statement: Statement, context: QueryContext) -> QueryResult:
+        """CALL BQ.REFRESH_MATERIALIZED_VIEW('[project.]dataset.view'): the view must exist."""
+        parts = statement.detail.split(".")
+        if len(parts) not in (2, 3) or not all(parts):
+            raise InvalidQuery(
+                f"Invalid materialized view name '{statement.detail}': write 'dataset.view' or "
+                "'project.dataset.view'"
+            )
+        name = self.resolve(parts, context)
+        table = self.catalog.get_table(name, context.location)
+        if not table.materialized:
+            raise InvalidQuery(f"{name} is not a materialized view")
+        return QueryResult("CALL")
 
     def _schema_ddl(self, statement: Statement, context: QueryContext) -> QueryResult:
         tree = statement.tree

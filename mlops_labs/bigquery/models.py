@@ -94,6 +94,7 @@ class Table:
     modified_ms: int = field(default_factory=now_ms)
     read_only: bool = False
     insert_ids: set[str] = field(default_factory=set)
+    materialized: bool = False  # a VIEW made by CREATE MATERIALIZED VIEW
 
     @property
     def name(self) -> TableName:

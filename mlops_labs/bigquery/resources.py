@@ -26,10 +26,12 @@ def table_resource(table: Table, base: str, catalog: Catalog) -> dict[str, Any]:
         "schema": {"fields": [f.to_api() for f in table.fields]},
         "creationTime": str(table.created_ms),
         "lastModifiedTime": str(table.modified_ms),
-        "type": table.kind,
+        "type": "MATERIALIZED_VIEW" if table.materialized else table.kind,
         "location": catalog.datasets[(table.project, table.dataset_id)].location,
     }
-    if table.kind == "VIEW":
+    if table.materialized:
+        resource["materializedView"] = {"query": table.view_query or "", "enableRefresh": True}
+    elif table.kind == "VIEW":
         resource["view"] = {"query": table.view_query or "", "useLegacySql": False}
     else:
         size = str(catalog.num_bytes(table))

@@ -13,7 +13,8 @@ meaning the kit fixes the tree before DuckDB sees it:
 - unnamed result columns are named ``f0_``, ``f1_``, ... as BigQuery names them.
 
 BigQuery ML statements are recognised from the tokens (sqlglot cannot parse ``ML.EVALUATE``)
-and classified as MODEL, for the job runner to hand to whatever handles that kind.
+and classified as MODEL, for the job runner to hand to whatever handles that kind; so is
+``CALL BQ.REFRESH_MATERIALIZED_VIEW('...')``, the one system procedure the sandbox runs.
 """
 
 from __future__ import annotations
@@ -37,13 +38,15 @@ _FORMAT_SPEC = re.compile(r"%([-+ #0']*)(\d+|\*)?(?:\.(\d+|\*))?([diouxXfFeEgGsS
 
 
 class StatementKind(StrEnum):
-    """What runs a statement: a query, DML, DDL, BigQuery ML, or EXPORT DATA."""
+    """What runs a statement: a query, DML, DDL, BigQuery ML, EXPORT DATA, LOAD DATA or CALL."""
 
     QUERY = "query"
     DML = "dml"
     DDL = "ddl"
     MODEL = "model"
     EXPORT = "export"
+    LOAD = "load"
+    CALL = "call"
 
 
 @dataclass
@@ -94,6 +97,9 @@ def parse(sql: str) -> Statement:
     if model:
         statement_type, detail = model
         return Statement(StatementKind.MODEL, statement_type, sql, None, tokens, detail)
+    procedure = _procedure_call(sql)
+    if procedure is not None:
+        return Statement(StatementKind.CALL, "CALL", sql, None, tokens, procedure)
     _check_statement_start(tokens)
     try:
         trees = [tree for tree in sqlglot.parse(sql, read="bigquery") if tree is not None]
@@ -234,6 +240,28 @@ def _model_statement(tokens: list[Token]) -> tuple[str, str] | None:
     return None
 
 
+# CALL BQ.REFRESH_MATERIALIZED_VIEW('name'): sqlglot reads CALL as an opaque command.
+_REFRESH = re.compile(
+    r"\s*CALL\s+BQ\s*\.\s*REFRESH_MATERIALIZED_VIEW\s*\((?P<argument>.*)\)\s*;?\s*",
+    re.IGNORECASE | re.DOTALL,
+)
+_STRING_ARGUMENT = re.compile(r"\s*(?:'(?P<single>[^'\\]*)'|\"(?P<double>[^\"\\]*)\")\s*")
+
+
+def _procedure_call(sql: str) -> str | None:
+    """The argument of ``CALL BQ.REFRESH_MATERIALIZED_VIEW('name')``; None for other SQL."""
+    call = _REFRESH.fullmatch(sql)
+    if call is None:
+        return None
+    argument = _STRING_ARGUMENT.fullmatch(call["argument"])
+    if argument is None:
+        raise InvalidQuery(
+            "BQ.REFRESH_MATERIALIZED_VIEW takes one string literal, the materialized view's "
+            "name ('dataset.view' or 'project.dataset.view')"
+        )
+    return argument["single"] if argument["single"] is not None else argument["double"]
+
+
 _DDL_TYPES = {
     ("CREATE", "SCHEMA"): "CREATE_SCHEMA",
     ("CREATE", "TABLE"): "CREATE_TABLE",
@@ -256,9 +284,13 @@ def _classify(tree: exp.Expression, tokens: list[Token]) -> tuple[StatementKind,
         return StatementKind.DML, "TRUNCATE_TABLE"
     if isinstance(tree, exp.Export):
         return StatementKind.EXPORT, "EXPORT_DATA"
+    if isinstance(tree, exp.LoadData):
+        return StatementKind.LOAD, "LOAD_DATA"
     verb = {exp.Create: "CREATE", exp.Drop: "DROP", exp.Alter: "ALTER"}.get(type(tree))
     kind = str(tree.args.get("kind") or "").upper()
     statement_type = _DDL_TYPES.get((verb or "", kind))
+    if statement_type in ("CREATE_VIEW", "DROP_VIEW") and is_materialized(tree):
+        statement_type = statement_type.replace("VIEW", "MATERIALIZED_VIEW")
     if statement_type == "CREATE_TABLE" and tree.args.get("expression") is not None:
         statement_type = "CREATE_TABLE_AS_SELECT"
     if statement_type:
@@ -266,6 +298,14 @@ def _classify(tree: exp.Expression, tokens: list[Token]) -> tuple[StatementKind,
     words = [token.text.upper() for token in tokens[:2]]
     named = " ".join(words if words[0] in ("CREATE", "DROP", "ALTER", "EXPORT") else words[:1])
     raise InvalidQuery(f"{named} statements are not supported by the BigQuery sandbox")
+
+
+def is_materialized(tree: exp.Expression) -> bool:
+    """Whether a CREATE or DROP names a MATERIALIZED VIEW."""
+    if isinstance(tree, exp.Drop):
+        return bool(tree.args.get("materialized"))
+    properties = tree.args.get("properties")
+    return bool(properties and properties.find(exp.MaterializedProperty))
 
 
 # Translation
