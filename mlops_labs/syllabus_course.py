@@ -9,6 +9,9 @@ from pathlib import Path
 from pytest_bdd.parser import Feature, ScenarioTemplate
 
 from . import catalogue, feature_files, syllabus_facts
+from .access import labs as access_labs
+from .access import summary
+from .access.summary import LabAccess
 from .catalogue import Lab, Task
 from .syllabus_facts import LabFacts
 
@@ -84,6 +87,7 @@ class LabPart:
     facts: LabFacts
     features: tuple[FeatureFile, ...]
     tasks: tuple[TaskPart, ...]
+    access: LabAccess | None = None
 
 
 @dataclass(frozen=True)
@@ -110,7 +114,7 @@ def build(project_root: Path) -> Course:
         FeatureFile(Path(os.path.relpath(feature.filename, project_root)).as_posix(), feature)
         for feature in feature_files.parse_all(project_root / "features")
     )
-    labs = tuple(_lab_part(lab, files) for lab in catalogue.LABS)
+    labs = tuple(_lab_part(lab, files, project_root) for lab in catalogue.LABS)
     parts = tuple(
         CoursePart(tag, title, tuple(f for f in files if tag in f.feature.tags))
         for tag, title in PARTS.items()
@@ -120,14 +124,17 @@ def build(project_root: Path) -> Course:
     return Course(labs=labs, stray_features=strays, parts=tuple(p for p in parts if p.features))
 
 
-def _lab_part(lab: Lab, files: tuple[FeatureFile, ...]) -> LabPart:
+def _lab_part(lab: Lab, files: tuple[FeatureFile, ...], root: Path) -> LabPart:
     # A task's scenarios may sit in any feature file: the tag, not the file, says which task.
     tasks = tuple(
         TaskPart(task, tuple(s for f in files for s in f.scenarios if task.tag in s.tags))
         for task in lab.tasks
     )
     own = tuple(f for f in files if lab.tag in f.feature.tags)
-    return LabPart(lab, syllabus_facts.lab_facts(lab.id), own, tasks)
+    # A project without the policies (a syllabus of other feature files) shows none.
+    has_policies = (root / "policies").is_dir() and lab.id in access_labs.LABS
+    access = summary.for_lab(lab.id, root) if has_policies else None
+    return LabPart(lab, syllabus_facts.lab_facts(lab.id), own, tasks, access)
 
 
 def kinds(scenario: ScenarioTemplate) -> list[tuple[str, str]]:

@@ -7,6 +7,7 @@ from html import escape
 from pytest_bdd.parser import ScenarioTemplate
 
 from . import catalogue, feature_files, syllabus_facts
+from .access.summary import LabAccess
 from .migration import mapping
 from .syllabus_course import (
     AUDIENCE,
@@ -196,6 +197,8 @@ def _lab(part: LabPart) -> list[str]:
     out.append(_facts(rows))
     out += ["<h3>Objectives</h3>", _stated(facts.objectives)]
     out += ["<h3>Prerequisites</h3>", _stated(facts.prerequisites)]
+    if part.access is not None:
+        out.extend(_access(part.access))
     for feature_file in part.features:
         out.extend(_background(feature_file))
     for task_part in part.tasks:
@@ -205,6 +208,26 @@ def _lab(part: LabPart) -> list[str]:
         out.append("<h3>Other scenarios of this lab</h3>")
         out.extend(line for s in others for line in _scenario(s))
     out.append("</section>")
+    return out
+
+
+def _access(access: LabAccess) -> list[str]:
+    replaced = escape(", ".join(access.replaces))
+    out = [
+        "<h3>Least-privilege access</h3>",
+        f"<p>Instead of {replaced} (the workshop's prerequisites), grant each identity only "
+        f"what the lab's calls need ({code('policies/README.md')} says how):</p>",
+        "<ul>",
+    ]
+    for identity in access.identities:
+        files = ", ".join(code(name) for name in identity.files)
+        roles = "; ".join(f"{code(r.role)} on the {escape(r.scope)}" for r in identity.roles)
+        granted = ", ".join(code(p) for p in identity.permissions)
+        line = f"<strong>{escape(identity.title)}:</strong> {files}"
+        if roles:
+            line += f"; or the predefined roles {roles}"
+        out.append(f"<li>{line}. Grants {granted}.</li>")
+    out.append("</ul>")
     return out
 
 

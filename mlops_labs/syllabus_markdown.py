@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from pytest_bdd.parser import ScenarioTemplate
 
 from . import feature_files, syllabus_facts
+from .access.summary import LabAccess
 from .migration import mapping
 from .syllabus_course import (
     AUDIENCE,
@@ -125,6 +126,8 @@ def _lab(part: LabPart) -> list[str]:
     blocks.append(bullets(details))
     blocks += ["### Objectives", _stated(facts.objectives)]
     blocks += ["### Prerequisites", _stated(facts.prerequisites)]
+    if part.access is not None:
+        blocks.extend(_access(part.access))
     for feature_file in part.features:
         blocks.extend(_background(feature_file))
     for task_part in part.tasks:
@@ -133,6 +136,27 @@ def _lab(part: LabPart) -> list[str]:
     if others:
         blocks.append("### Other scenarios of this lab")
         blocks.extend(block for s in others for block in _scenario(s))
+    return blocks
+
+
+def _access(access: LabAccess) -> list[str]:
+    blocks = [
+        "### Least-privilege access",
+        paragraph(
+            f"Instead of {', '.join(access.replaces)} (the workshop's prerequisites), grant "
+            f"each identity only what the lab's calls need ({code('policies/README.md')} says how):"
+        ),
+    ]
+    items = []
+    for identity in access.identities:
+        files = ", ".join(code(name) for name in identity.files)
+        roles = "; ".join(f"{code(r.role)} on the {text(r.scope)}" for r in identity.roles)
+        granted = ", ".join(code(p) for p in identity.permissions)
+        line = f"**{text(identity.title)}:** {files}"
+        if roles:
+            line += f"; or the predefined roles {roles}"
+        items.append(f"{line}. Grants {granted}.")
+    blocks.append(bullets(items))
     return blocks
 
 

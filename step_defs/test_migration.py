@@ -94,6 +94,7 @@ def dataset(ctx, gcp, dataset: str) -> None:
     created = bigquery.Dataset(f"{gcp.project}.{dataset}")
     created.location = LOCATION
     ctx.client.create_dataset(created)
+    ctx.dataset = dataset
     ctx.gcs = storage.Client(project=gcp.project)
 
 
@@ -112,12 +113,12 @@ def checklist(ctx, lab) -> None:
 
 @when(
     parsers.parse(
-        'I translate the SQL the lab ran from Redshift to BigQuery, for the dataset "{name}"'
+        'I translate the SQL the lab ran from Redshift to BigQuery, for the dataset "{dataset}"'
     )
 )
-def translate_lab(ctx, name: str) -> None:
+def translate_lab(ctx, dataset: str) -> None:
     ctx.issued = proof.issued_statements(ctx.engine)
-    ctx.translation = translate(proof.script(ctx.issued), dataset=name, name="the Lab 6.2 run")
+    ctx.translation = translate(proof.script(ctx.issued), dataset=dataset, name="the Lab 6.2 run")
 
 
 @when("I run the translated statements in BigQuery")
@@ -240,7 +241,7 @@ def same_rows(ctx, tables: str) -> None:
     for table in (t.strip() for t in tables.split(",")):
         with ctx.engine.connect() as connection:
             redshift = pd.read_sql(f"SELECT * FROM {table}", connection).to_dict("records")
-        rows = ctx.client.query_and_wait(f"SELECT * FROM churn.{table}", location=LOCATION)
+        rows = ctx.client.query_and_wait(f"SELECT * FROM {ctx.dataset}.{table}", location=LOCATION)
         bigquery_rows = [dict(row.items()) for row in rows]
         assert len(redshift) == len(bigquery_rows) > 0, table
         assert proof.comparable(redshift, "customer_id") == proof.comparable(

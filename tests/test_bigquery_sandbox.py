@@ -884,3 +884,39 @@ def test_bytes_and_numeric_cells_are_strings_on_the_wire(client, dataset):
         {"f": [{"v": base64.b64encode(b"\x00\xff").decode()}, {"v": "100"}, {"v": "0.1"}]}
     ]
     assert response["jobComplete"] is True and response["totalRows"] == "1"
+
+
+# --- on-demand billing: bytes processed, bytes billed, maximumBytesBilled --------------------
+
+PENGUINS_TABLE = "`bigquery-public-data.ml_datasets.penguins`"
+
+
+def test_a_dry_run_estimates_the_bytes_of_the_tables_it_reads(client):
+    job = client.query(
+        f"SELECT species, count(*) FROM {PENGUINS_TABLE} GROUP BY species",
+        job_config=bigquery.QueryJobConfig(dry_run=True, use_query_cache=False),
+    )
+    # The whole table's logical size: an upper bound of BigQuery's column-wise figure.
+    assert job.total_bytes_processed == 28947
+    assert (
+        client.query(
+            "SELECT 1", job_config=bigquery.QueryJobConfig(dry_run=True)
+        ).total_bytes_processed
+        == 0
+    )
+
+
+def test_bytes_billed_round_up_to_ten_mib_per_table_read(client):
+    job = client.query(f"SELECT count(*) FROM {PENGUINS_TABLE}")
+    job.result()
+    assert (job.total_bytes_processed, job.total_bytes_billed) == (28947, 10 * 1024 * 1024)
+
+
+def test_a_query_over_its_maximum_bytes_billed_is_refused_as_bigquery_words_it(client):
+    capped = bigquery.QueryJobConfig(maximum_bytes_billed=1000)
+    with pytest.raises(exceptions.GoogleAPICallError) as raised:
+        client.query(f"SELECT * FROM {PENGUINS_TABLE}", job_config=capped).result()
+    assert "Query exceeded limit for bytes billed: 1000. 10485760 or higher required." in str(
+        raised.value
+    )
+    assert rows_of(client.query("SELECT 1", job_config=capped).result()) == [(1,)]

@@ -28,11 +28,11 @@ from mlops_labs.cloud.aws_sandbox import AwsSandbox
 from mlops_labs.cloud.gcp_sandbox import GoogleCloudSandbox
 from mlops_labs.live import creations, preflight, settings
 from mlops_labs.live.names import RunNames
+from mlops_labs.live.rehearsal import leftovers, live_arguments, rehearse
 from mlops_labs.live.resources import Resource
 from mlops_labs.workspace import REFERENCE_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
-ROLE = "arn:aws:iam::123456789012:role/RedshiftMLPipeline"
 # Lab 6.1's registry, Lab 6.5's dataset, model, export, registry and endpoint: every kind.
 SCENARIOS = (
     "step_defs/test_lab_6_1.py::test_artifact_persistence_and_model_registry_integration",
@@ -190,6 +190,24 @@ def test_a_creating_request_is_recognised_and_others_are_not(method, url, header
     assert creations.from_request(method, url, headers, body) == expected
 
 
+def test_a_vertex_model_is_recorded_from_the_upload_operations_first_answer():
+    url = "https://us-central1-aiplatform.googleapis.com/v1/projects/p/locations/l/models:upload"
+    upload = "type.googleapis.com/google.cloud.aiplatform.v1.UploadModelOperationMetadata"
+    deploy = "type.googleapis.com/google.cloud.aiplatform.v1.DeployModelOperationMetadata"
+    started = {
+        "name": "projects/p/locations/l/models/7/operations/9",
+        "metadata": {"@type": upload},
+    }
+    deploying = {
+        "name": "projects/p/locations/l/endpoints/3/operations/4",
+        "metadata": {"@type": deploy},
+    }
+    assert [r.name for r in creations.from_response(url, started)] == [
+        "projects/p/locations/l/models/7"
+    ]
+    assert creations.from_response(url, deploying) == []  # deploying to it does not make it ours
+
+
 def test_vertex_resources_are_read_from_finished_operations():
     url = "https://us-central1-aiplatform.googleapis.com/v1/projects/p/locations/l/operations/1"
     model = {"done": True, "response": {"model": "projects/p/locations/l/models/7@1"}}
@@ -230,37 +248,13 @@ def _live_args(gcp: GoogleCloudSandbox, *extra: str) -> list[str]:
         "-p",
         "no:cacheprovider",
         f"--rootdir={ROOT}",
-        "--cloud=live",
-        "--live-redshift-url=embedded",
-        f"--live-redshift-iam-role={ROLE}",
-        f"--live-project={gcp.project}",
+        *live_arguments(gcp.project),
         *extra,
     ]
 
 
 def _leftovers(gcp: GoogleCloudSandbox) -> dict[str, list[str]]:
-    import google.auth
-    from google.auth.transport.requests import AuthorizedSession
-    from google.cloud import bigquery, storage
-
-    sagemaker = boto3.client("sagemaker")
-    found = {
-        "s3": [b["Name"] for b in boto3.client("s3").list_buckets()["Buckets"]],
-        "package groups": [
-            g["ModelPackageGroupName"]
-            for g in sagemaker.list_model_package_groups()["ModelPackageGroupSummaryList"]
-        ],
-        "gcs": [b.name for b in storage.Client(project=gcp.project).list_buckets()],
-        "datasets": [d.dataset_id for d in bigquery.Client(project=gcp.project).list_datasets()],
-    }
-    credentials, _ = google.auth.default()
-    session = AuthorizedSession(credentials)
-    for kind in ("models", "endpoints"):
-        answer = session.get(
-            f"{gcp.vertex_ai.endpoint}/v1/projects/{gcp.project}/locations/us-central1/{kind}"
-        )
-        found[f"vertex {kind}"] = [item["name"] for item in answer.json().get(kind, [])]
-    return {kind: names for kind, names in found.items() if names}
+    return leftovers(gcp)
 
 
 def _run_pytest(*args: str) -> int:
@@ -430,3 +424,29 @@ def test_a_run_over_its_upload_cap_stops_and_still_leaves_nothing(sandboxes, cap
     assert code == pytest.ExitCode.TESTS_FAILED
     assert "above the live cap of 1,000 bytes" in capsys.readouterr().out
     assert _leftovers(gcp) == {}
+
+
+def test_a_query_estimated_over_the_bytes_billed_cap_never_runs(sandboxes, capsys):
+    _, gcp = sandboxes
+    train = "step_defs/test_lab_6_5.py::test_train_the_bigquery_ml_model"
+
+    code = _run_pytest(*_live_args(gcp, "--live-max-bytes-billed=1000"), str(ROOT / train))
+
+    out = capsys.readouterr().out
+    assert code == pytest.ExitCode.TESTS_FAILED
+    assert "BigQuery would process 28,947 bytes (dry run), above the live cap of 1,000" in out
+    assert _leftovers(gcp) == {}
+
+
+def test_the_rehearsal_reports_what_a_run_leaves_behind(tmp_path, capsys, ledgers):
+    scenario = tmp_path / "test_leaky.py"
+    scenario.write_text(
+        "import boto3\n\n"
+        "def test_leaks(monkeypatch):\n"
+        "    # Made with the recorder switched off, as a killed run's bucket would be.\n"
+        "    from mlops_labs.live import run\n"
+        "    run.active()._observing.close()\n"
+        "    boto3.client('s3').create_bucket(Bucket='left-behind')\n"
+    )
+    assert rehearse(["-q", "-p", "no:cacheprovider", str(scenario)]) == 1
+    assert "LEFT BEHIND: S3 buckets: left-behind" in capsys.readouterr().err

@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from collections import defaultdict
+from html import escape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 from pytest_bdd.gherkin_parser import get_gherkin_document
 
 from mlops_labs import catalogue, syllabus, syllabus_facts
+from mlops_labs.access import summary
 from mlops_labs.errors import KitError
 from mlops_labs.feature_files import FeatureFileError
 from mlops_labs.migration import mapping
@@ -282,6 +284,23 @@ def test_the_migration_mapping_shows_every_pattern_with_its_api_calls(pages, fmt
             assert normal(text) in section, (row.key, text)
         for call in (*row.aws.calls, *row.google_cloud.calls):
             assert normal(call) in section, (row.key, call)
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_each_lab_names_its_least_privilege_policies_instead_of_the_workshop_roles(
+    markdown, html, fmt
+):
+    page, heading = (markdown, "## Lab") if fmt == "md" else (html, "<h2>Lab")
+    for lab in catalogue.LABS:
+        start = page.index(f"{heading} {lab.id} — {lab.title}")
+        following = [page.find(f"{heading} {o.id} — ", start + 1) for o in catalogue.LABS]
+        section = page[start : min([at for at in following if at > start] or [len(page)])]
+        access = summary.for_lab(lab.id)
+        assert "Least-privilege access" in section, lab.id
+        assert all(escape(role) in section for role in access.replaces), lab.id
+        for identity in access.identities:
+            assert all(name in section for name in identity.files), identity.id
+            assert all(permission in section for permission in identity.permissions)
 
 
 def test_an_unknown_format_is_refused_in_one_line_before_any_work(tmp_path):

@@ -15,10 +15,11 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from . import billing
 from .errors import AccessDenied, BigQueryError, Duplicate, InternalError, Invalid, NotFound
 from .jobs import QueryContext, QueryRunner
 from .loads import load, load_files
-from .models import DEFAULT_LOCATION, PUBLIC_PROJECT, Catalog, Job, now_ms
+from .models import DEFAULT_LOCATION, PUBLIC_PROJECT, Catalog, Job, QueryResult, now_ms
 from .parameters import bind_parameters
 from .public_data import install_public_data
 from .sql import StatementKind, TableName
@@ -184,7 +185,12 @@ class BigQueryBackend:
             query = config.get("query")
             if not isinstance(query, str) or not query.strip():
                 raise Invalid("Required parameter is missing: query")
-            job.result = self.runner.run(query, context)
+            cap = config.get("maximumBytesBilled")
+            if cap not in (None, "") and not dry_run:
+                # Refused before it runs, as BigQuery refuses a query over its cap.
+                estimate = self.runner.run(query, self._context(job, config, True))
+                billing.check_cap(self._bill(estimate).bytes_billed, cap)
+            job.result = self._bill(self.runner.run(query, context))
         except BigQueryError as error:
             job.error = error
         except Exception as error:  # a bug of the sandbox fails the job, not the request
@@ -194,6 +200,12 @@ class BigQueryBackend:
         job.ended_ms = now_ms()
         config.setdefault("priority", "INTERACTIVE")
         config.setdefault("useLegacySql", False)
+
+    def _bill(self, result: QueryResult) -> QueryResult:
+        tables = result.referenced_tables
+        result.bytes_processed = billing.bytes_processed(self.catalog, tables)
+        result.bytes_billed = billing.bytes_billed(result.bytes_processed, tables)
+        return result
 
     def _context(self, job: Job, config: dict[str, Any], dry_run: bool) -> QueryContext:
         if config.get("useLegacySql"):

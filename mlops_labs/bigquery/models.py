@@ -373,6 +373,7 @@ class QueryResult:
     referenced_tables: list[TableName] = field(default_factory=list)
     destination: TableName | None = None
     bytes_processed: int = 0
+    bytes_billed: int = 0
     ml_statistics: dict[str, Any] | None = None
     export_statistics: dict[str, str] | None = None
 

@@ -68,7 +68,7 @@ def job_resource(job: Job, base: str) -> dict[str, Any]:
         "endTime": str(job.ended_ms or job.created_ms),
     }
     if job.job_type == "QUERY":
-        statistics["totalBytesProcessed"] = "0"
+        statistics["totalBytesProcessed"] = str(job.result.bytes_processed if job.result else 0)
         statistics["query"] = query_statistics(job)
     elif job.load_statistics is not None:
         statistics["load"] = job.load_statistics
@@ -98,6 +98,8 @@ def query_statistics(job: Job) -> dict[str, Any]:
     }
     if result is None:
         return stats
+    stats["totalBytesProcessed"] = str(result.bytes_processed)
+    stats["totalBytesBilled"] = str(result.bytes_billed)
     stats["statementType"] = result.statement_type
     if result.fields is not None:
         stats["schema"] = {"fields": [f.to_api() for f in result.fields]}

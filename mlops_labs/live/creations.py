@@ -22,6 +22,15 @@ _DDL = re.compile(
     re.IGNORECASE,
 )
 _BIGQUERY_JOB = re.compile(r"/bigquery/v2/projects/(?P<project>[^/]+)/(?:queries|jobs)$")
+_CREATING_OPERATION = re.compile(
+    r"(?P<resource>projects/[^/]+/locations/[^/]+/(?P<kind>models|endpoints)/[^/]+)"
+    r"/operations/[^/]+"
+)
+_CREATE_METADATA = {
+    "models": "UploadModelOperationMetadata",
+    "endpoints": "CreateEndpointOperationMetadata",
+}
+_VERTEX_KIND = {"models": "vertex-model", "endpoints": "vertex-endpoint"}
 _BIGQUERY_DATASETS = re.compile(r"/bigquery/v2/projects/(?P<project>[^/]+)/datasets$")
 
 
@@ -52,20 +61,34 @@ def from_request(
 
 
 def from_response(url: str, document: Any) -> list[Resource]:
-    """Vertex AI resources named only in an operation's result (model upload, endpoint create)."""
-    if not isinstance(document, dict) or document.get("done") is not True:
-        return []
-    result = document.get("response")
-    if not isinstance(result, dict):
+    """Vertex AI resources named in an operation (model upload, endpoint create).
+
+    The operation a create answers with is named after the new resource
+    (``.../models/7/operations/9``): recorded from that first answer, a resource is in the
+    ledger even when the run is interrupted before the operation finishes.
+    """
+    if not isinstance(document, dict):
         return []
     parts = urlsplit(url)
     base = f"{parts.scheme}://{parts.netloc}"
-    if isinstance(result.get("model"), str) and "/models/" in result["model"]:
-        return [Resource("vertex-model", result["model"].split("@")[0], base_url=base)]
-    name = result.get("name")
-    if isinstance(name, str) and "/endpoints/" in name:
-        return [Resource("vertex-endpoint", name, base_url=base)]
-    return []
+    found = []
+    metadata_type = str((document.get("metadata") or {}).get("@type", ""))
+    named = _CREATING_OPERATION.fullmatch(str(document.get("name", "")))
+    if named and metadata_type.endswith(_CREATE_METADATA[named["kind"]]):
+        found.append(Resource(_VERTEX_KIND[named["kind"]], named["resource"], base_url=base))
+    result = document.get("response") if document.get("done") is True else None
+    if isinstance(result, dict):
+        if isinstance(result.get("model"), str) and "/models/" in result["model"]:
+            model = result["model"].split("@")[0]
+            found.append(Resource("vertex-model", model, base_url=base))
+        name = result.get("name")
+        if (
+            isinstance(name, str)
+            and "/endpoints/" in name
+            and "Endpoint" in result.get("@type", "")
+        ):
+            found.append(Resource("vertex-endpoint", name, base_url=base))
+    return list(dict.fromkeys(found))
 
 
 def _is_aws(headers: Mapping[str, Any]) -> bool:

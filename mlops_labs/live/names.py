@@ -16,7 +16,7 @@ PROJECT_PLACEHOLDER = "mlops-labs-sandbox"
 ACCOUNT_PLACEHOLDER = "123456789012"
 # What the features and steps name: buckets (S3, Cloud Storage), datasets, package groups.
 BUCKETS = frozenset({"churn-artifacts", "churn-lake", "penguins-models", "no-such-bucket"})
-DATASETS = frozenset({"penguins"})
+DATASETS = frozenset({"penguins", "churn"})
 PACKAGE_GROUPS = frozenset({"churn-classifier"})
 # Lab 6.4.4 builds its bucket's name from a user id and the project: the id carries the run.
 USERS = frozenset({"user19"})

@@ -3,11 +3,18 @@
 Two places see all of it: urllib3's connection pool (botocore and requests both send through
 it) for the request, and requests' ``Session.send`` for Vertex AI's operation results, the only
 answers a resource's name is read from. The run's cost guard checks each request there too.
+
+A resource is in the ledger before Ctrl-C can strike between its creation and its record: one
+named by the request is recorded before the request is sent (and forgotten if it fails); while
+a Vertex AI create is in flight, Ctrl-C waits for its answer, which names the resource.
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
+import signal
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -17,10 +24,15 @@ from .resources import Resource
 
 
 @contextlib.contextmanager
-def recording(record: Callable[[Resource], None], guard: CostGuard | None = None) -> Iterator[None]:
-    """While inside, pass every resource a successful request creates to ``record``.
+def recording(
+    record: Callable[[Resource], None],
+    guard: CostGuard | None = None,
+    forget: Callable[[Resource], None] | None = None,
+) -> Iterator[None]:
+    """While inside, pass every resource a request creates to ``record`` (see above).
 
-    With a ``guard``, each request is checked against the run's cost caps before it is sent.
+    ``forget`` is told of a resource whose creating request was refused. With a ``guard``,
+    each request is checked against the run's cost caps before it is sent.
     """
     import requests
     import urllib3.connectionpool
@@ -43,14 +55,22 @@ def recording(record: Callable[[Resource], None], guard: CostGuard | None = None
             checked, headers = guard.before(method, full, data, headers or {}, send)
             if checked is not data:
                 body = data = checked
+        creating = from_request(method, full, headers or {}, data)
+        for resource in creating:
+            record(resource)
         response = original_urlopen(self, method, url, body=body, headers=headers, **kw)
-        if 200 <= response.status < 300:
-            for resource in from_request(method, full, headers or {}, data):
-                record(resource)
+        # Refused, it was never made; interrupted, it may have been: then it stays recorded.
+        if forget is not None and not 200 <= response.status < 300:
+            for resource in creating:
+                forget(resource)
         return response
 
     def send(self: Any, request: Any, **kw: Any) -> Any:
-        response = original_send(self, request, **kw)
+        creates = request.method == "POST" and _VERTEX_CREATE.search(request.url or "")
+        with _ctrl_c_held() if creates else contextlib.nullcontext():
+            return _observed(original_send(self, request, **kw), request, kw)
+
+    def _observed(response: Any, request: Any, kw: dict[str, Any]) -> Any:
         readable = not kw.get("stream") and response.ok
         if readable and "json" in response.headers.get("content-type", ""):
             with contextlib.suppress(ValueError):
@@ -65,6 +85,27 @@ def recording(record: Callable[[Resource], None], guard: CostGuard | None = None
     finally:
         pool.urlopen = original_urlopen  # type: ignore[method-assign]
         requests.Session.send = original_send  # type: ignore[method-assign]
+
+
+_VERTEX_CREATE = re.compile(
+    r"/v1/projects/[^/]+/locations/[^/]+/(?:models:upload|endpoints)(?:\?|$)"
+)
+
+
+@contextlib.contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """Hold a Ctrl-C that arrives inside until the block ends, then raise it."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[object] = []
+    previous = signal.signal(signal.SIGINT, lambda *args: caught.append(args))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if caught:
+            raise KeyboardInterrupt
 
 
 def _bytes(body: Any) -> bytes | None:

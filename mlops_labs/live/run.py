@@ -54,7 +54,9 @@ class LiveRun:
         run_names.use(self.names)
         _active.append(self)
         self._observing = contextlib.ExitStack()
-        self._observing.enter_context(observer.recording(self.ledger.add, self.guard))
+        self._observing.enter_context(
+            observer.recording(self.ledger.add, self.guard, self.ledger.remove)
+        )
         return self
 
     @contextlib.contextmanager
