@@ -450,3 +450,35 @@ def test_the_rehearsal_reports_what_a_run_leaves_behind(tmp_path, capsys, ledger
     )
     assert rehearse(["-q", "-p", "no:cacheprovider", str(scenario)]) == 1
     assert "LEFT BEHIND: S3 buckets: left-behind" in capsys.readouterr().err
+
+
+def test_what_a_run_makes_is_labelled_with_the_run_and_removed(sandboxes, tmp_path):
+    from google.cloud import bigquery, storage
+
+    from mlops_labs.live import settings as live_settings
+    from mlops_labs.live.run import LiveRun
+
+    _, gcp = sandboxes
+    chosen = live_settings.load({"project": gcp.project, "ledger_dir": str(tmp_path)}, {})
+    with LiveRun(chosen, tmp_path) as run:
+        bucket = run.names.bucket("churn-artifacts")
+        boto3.client("s3").create_bucket(Bucket=bucket)
+        sagemaker = boto3.client("sagemaker")
+        group = run.names.group("churn-classifier")
+        arn = sagemaker.create_model_package_group(ModelPackageGroupName=group)[
+            "ModelPackageGroupArn"
+        ]
+        gcs = storage.Client(project=gcp.project).create_bucket(run.names.bucket("penguins-models"))
+        client = bigquery.Client(project=gcp.project)
+        client.query_and_wait(f"CREATE SCHEMA {run.names.dataset('penguins')}")
+
+        tag = {"Key": "mlops-labs-run", "Value": run.run_id}
+        assert boto3.client("s3").get_bucket_tagging(Bucket=bucket)["TagSet"] == [tag]
+        assert tag in sagemaker.list_tags(ResourceArn=arn)["Tags"]
+        assert storage.Client(project=gcp.project).get_bucket(gcs.name).labels == {
+            "mlops-labs-run": run.run_id
+        }
+        dataset = client.get_dataset(run.names.dataset("penguins"))
+        assert dataset.labels == {"mlops-labs-run": run.run_id}
+        assert len(run.ledger.resources) == 4
+    assert leftovers(gcp) == {}

@@ -28,10 +28,12 @@ def recording(
     record: Callable[[Resource], None],
     guard: CostGuard | None = None,
     forget: Callable[[Resource], None] | None = None,
+    created: Callable[[Resource], None] | None = None,
 ) -> Iterator[None]:
     """While inside, pass every resource a request creates to ``record`` (see above).
 
-    ``forget`` is told of a resource whose creating request was refused. With a ``guard``,
+    ``forget`` is told of a resource whose creating request was refused, ``created`` of one
+    whose request succeeded (to label it). With a ``guard``,
     each request is checked against the run's cost caps before it is sent.
     """
     import requests
@@ -60,9 +62,12 @@ def recording(
             record(resource)
         response = original_urlopen(self, method, url, body=body, headers=headers, **kw)
         # Refused, it was never made; interrupted, it may have been: then it stays recorded.
-        if forget is not None and not 200 <= response.status < 300:
-            for resource in creating:
+        succeeded = 200 <= response.status < 300
+        for resource in creating:
+            if not succeeded and forget is not None:
                 forget(resource)
+            elif succeeded and created is not None:
+                created(resource)
         return response
 
     def send(self: Any, request: Any, **kw: Any) -> Any:

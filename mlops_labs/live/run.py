@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 
+from . import labels, observer
 from . import names as run_names
-from . import observer
 from .cost_guard import CostGuard
 from .ledger import LEDGERS, Ledger, new_run_id
 from .names import RunNames
@@ -55,9 +55,12 @@ class LiveRun:
         _active.append(self)
         self._observing = contextlib.ExitStack()
         self._observing.enter_context(
-            observer.recording(self.ledger.add, self.guard, self.ledger.remove)
+            observer.recording(self.ledger.add, self.guard, self.ledger.remove, self._label)
         )
         return self
+
+    def _label(self, resource: Resource) -> None:
+        labels.label(resource, self.run_id)
 
     @contextlib.contextmanager
     def scenario(self) -> Iterator[None]:
