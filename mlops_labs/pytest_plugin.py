@@ -180,6 +180,16 @@ def _live_settings(config: pytest.Config) -> Any:
 
 
 @contextmanager
+def kept_sandboxes(cloud_mode: modes.CloudMode) -> Iterator[None]:
+    """Keep the offline sandboxes running across the scenario runs inside (``check --watch``)."""
+    if cloud_mode is not modes.CloudMode.OFFLINE:
+        yield
+        return
+    with _shared("aws", AwsSandbox), _shared("gcp", GoogleCloudSandbox):
+        yield
+
+
+@contextmanager
 def _shared(kind: str, make: Callable[[], Any]) -> Iterator[Any]:
     owner = not _running[kind]
     sandbox = make().start() if owner else _running[kind][-1]

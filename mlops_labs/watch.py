@@ -21,7 +21,9 @@ from rich.console import Console
 from . import catalogue, learner_workspace
 from .catalogue import Task
 from .check import check
+from .cloud import modes
 from .errors import KitError
+from .pytest_plugin import kept_sandboxes
 from .solution_regions import MARKER, find_regions
 from .workspace import REFERENCE_DIR, validate
 
@@ -44,6 +46,18 @@ def watch(
     # Source compiled afresh each time: a save within the same second must not run stale code.
     sys.dont_write_bytecode = True
     shutil.rmtree(folder / "__pycache__", ignore_errors=True)
+    with kept_sandboxes(modes.resolve(cloud)):
+        return _watch(tasks, folder, cloud, labs_dir, console, stop)
+
+
+def _watch(
+    tasks: tuple[Task, ...],
+    folder: Path,
+    cloud: str | None,
+    labs_dir: str | None,
+    console: Console,
+    stop: threading.Event,
+) -> int:
     status = check([t.id for t in tasks], cloud=cloud, labs_dir=labs_dir, console=console)
     seen = _stamps(folder)
     texts = _texts(folder, seen)

@@ -1,7 +1,8 @@
 """What gcp-storage-emulator leaves out and the labs rely on: bucket name rules and location.
 
 The emulator creates every bucket in "US" whatever was asked, and accepts any name. Real
-Cloud Storage refuses names outside its rules and keeps the location the request gives.
+Cloud Storage refuses names outside its rules and keeps the location the request gives. Its
+server also polls for shutdown every half second, which every stop waited out.
 """
 
 from __future__ import annotations
@@ -71,9 +72,24 @@ def insert_bucket(original: Any) -> Any:
     return insert
 
 
+def _serve_quickly(thread: Any) -> None:
+    from functools import partial
+    from http import server as http_server
+
+    from gcp_storage_emulator import server
+
+    thread._httpd = http_server.HTTPServer(
+        (thread._host, thread._port), partial(server.RequestHandler, thread._storage)
+    )
+    thread.is_running.set()
+    thread._httpd.serve_forever(poll_interval=0.05)
+
+
 def install() -> None:
     """Put the fixed handlers in the emulator's routing table (once per process)."""
     from gcp_storage_emulator import server
+
+    server.APIThread.run = _serve_quickly
 
     for _, handlers in server.HANDLERS:
         post = handlers.get(server.POST)
