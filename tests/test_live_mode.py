@@ -23,7 +23,7 @@ import pytest
 import yaml
 
 from mlops_labs import cli
-from mlops_labs.cloud import environment
+from mlops_labs.cloud import aiplatform_state, environment
 from mlops_labs.cloud.aws_sandbox import AwsSandbox
 from mlops_labs.cloud.gcp_sandbox import GoogleCloudSandbox
 from mlops_labs.live import creations, preflight, settings
@@ -460,7 +460,7 @@ def test_what_a_run_makes_is_labelled_with_the_run_and_removed(sandboxes, tmp_pa
 
     _, gcp = sandboxes
     chosen = live_settings.load({"project": gcp.project, "ledger_dir": str(tmp_path)}, {})
-    with LiveRun(chosen, tmp_path) as run:
+    with aiplatform_state.restored(), LiveRun(chosen, tmp_path) as run:
         bucket = run.names.bucket("churn-artifacts")
         boto3.client("s3").create_bucket(Bucket=bucket)
         sagemaker = boto3.client("sagemaker")
@@ -480,5 +480,16 @@ def test_what_a_run_makes_is_labelled_with_the_run_and_removed(sandboxes, tmp_pa
         }
         dataset = client.get_dataset(run.names.dataset("penguins"))
         assert dataset.labels == {"mlops-labs-run": run.run_id}
-        assert len(run.ledger.resources) == 4
+        from google.cloud import aiplatform
+
+        aiplatform.init(
+            project=gcp.project,
+            location="us-central1",
+            api_endpoint=gcp.vertex_ai.endpoint,
+            api_transport="rest",
+        )
+        endpoint = aiplatform.Endpoint.create(display_name="penguins")
+        endpoint = aiplatform.Endpoint(endpoint.resource_name)  # read back
+        assert endpoint.labels == {"mlops-labs-run": run.run_id}
+        assert len(run.ledger.resources) == 5
     assert leftovers(gcp) == {}

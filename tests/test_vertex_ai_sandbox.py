@@ -383,3 +383,22 @@ def test_reset_forgets_everything_and_ids_start_again(gcp, wire):
 def test_the_sandbox_settings_name_its_endpoint(gcp):
     assert gcp.environment()[ENDPOINT_VARIABLE] == gcp.vertex_ai.endpoint
     assert gcp.vertex_ai.endpoint.startswith("http://127.0.0.1:")
+
+
+def test_labels_are_patched_on_a_model_and_an_endpoint_and_a_mask_is_required(gcp, wire):
+    put_model("churn/v1")
+    model = upload()
+    model.update(labels={"team": "churn"})
+    assert aiplatform.Model(model.resource_name).labels == {"team": "churn"}
+    endpoint = aiplatform.Endpoint.create(display_name="churn-endpoint")
+    endpoint.update(labels={"run": "a1b2c3"}, description="for the labs")
+    again = aiplatform.Endpoint(endpoint.resource_name)
+    assert again.labels == {"run": "a1b2c3"}
+    assert again.gca_resource.description == "for the labs"
+
+    import requests
+
+    answer = requests.patch(
+        f"{gcp.vertex_ai.endpoint}/v1/{endpoint.resource_name}", json={"labels": {}}, timeout=10
+    )
+    assert answer.status_code == 400 and "update_mask is required" in answer.text

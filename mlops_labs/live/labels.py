@@ -1,11 +1,11 @@
 """Label each resource a live run makes with the run's id, where the service takes labels.
 
-S3 buckets and SageMaker package groups get the tag ``mlops-labs-run``, Cloud Storage buckets
-and BigQuery datasets the label of that name, so a console or a billing report shows what a
-run made. Vertex AI models and endpoints are not labelled here (their ids are recorded from
-the create's first answer instead), nor Redshift schemas (named after the run). The requests
-are the kit's own, marked so that a recording leaves them out; a failure to label is reported,
-never fatal: the ledger, not the label, is what removal relies on.
+S3 buckets and SageMaker package groups get the tag ``mlops-labs-run``; Cloud Storage buckets,
+BigQuery datasets and Vertex AI models and endpoints the label of that name, so a console or a
+billing report shows what a run made. Redshift schemas take no labels: they are named after
+the run. Labels a resource already has are kept. The requests are the kit's own, marked so
+that a recording leaves them out; a failure to label is reported, never fatal: the ledger,
+not the label, is what removal relies on.
 """
 
 from __future__ import annotations
@@ -44,9 +44,16 @@ def _marked(client: Any) -> Any:
 
 def _s3_bucket(resource: Resource, run_id: str) -> None:
     import boto3
+    from botocore.exceptions import ClientError
 
-    _marked(boto3.client("s3")).put_bucket_tagging(
-        Bucket=resource.name, Tagging={"TagSet": [{"Key": KEY, "Value": run_id}]}
+    s3 = _marked(boto3.client("s3"))
+    try:
+        tags = s3.get_bucket_tagging(Bucket=resource.name)["TagSet"]
+    except ClientError:  # NoSuchTagSet: none yet
+        tags = []
+    kept = [tag for tag in tags if tag["Key"] != KEY]
+    s3.put_bucket_tagging(
+        Bucket=resource.name, Tagging={"TagSet": [*kept, {"Key": KEY, "Value": run_id}]}
     )
 
 
@@ -74,8 +81,8 @@ def _gcs_bucket(resource: Resource, run_id: str) -> None:
     from google.cloud import storage
 
     client = storage.Client(project=resource.project, _http=_session())
-    bucket = client.bucket(resource.name)
-    bucket.labels = {KEY: run_id}
+    bucket = client.get_bucket(resource.name)
+    bucket.labels = {**bucket.labels, KEY: run_id}
     bucket.patch()
 
 
@@ -88,9 +95,22 @@ def _bigquery_dataset(resource: Resource, run_id: str) -> None:
     client.update_dataset(dataset, ["labels"])
 
 
+def _vertex(resource: Resource, run_id: str) -> None:
+    from .teardown import vertex_base
+
+    session = _session()
+    url = f"{vertex_base(resource)}/v1/{resource.name}"
+    found = session.get(url)
+    found.raise_for_status()
+    labels = {**found.json().get("labels", {}), KEY: run_id}
+    session.patch(url, params={"updateMask": "labels"}, json={"labels": labels}).raise_for_status()
+
+
 _LABELLERS: dict[str, Callable[[Resource, str], None]] = {
     "s3-bucket": _s3_bucket,
     "sagemaker-model-package-group": _package_group,
     "gcs-bucket": _gcs_bucket,
     "bigquery-dataset": _bigquery_dataset,
+    "vertex-model": _vertex,
+    "vertex-endpoint": _vertex,
 }

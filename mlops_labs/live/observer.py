@@ -79,8 +79,12 @@ def recording(
         readable = not kw.get("stream") and response.ok
         if readable and "json" in response.headers.get("content-type", ""):
             with contextlib.suppress(ValueError):
-                for resource in from_response(request.url, response.json()):
+                document = response.json()
+                finished = isinstance(document, dict) and document.get("done") is True
+                for resource in from_response(request.url, document):
                     record(resource)
+                    if finished and created is not None:
+                        created(resource)  # it exists now: it can take a label
         return response
 
     pool.urlopen = urlopen  # type: ignore[method-assign]

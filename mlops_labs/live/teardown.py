@@ -149,18 +149,23 @@ def _vertex(resource: Resource) -> bool:
     return True
 
 
-def _vertex_session(resource: Resource):
-    import google.auth
-    from google.auth.transport.requests import AuthorizedSession
-
-    credentials, _ = google.auth.default(scopes=["https://www.googleapis.com/auth/cloud-platform"])
+def vertex_base(resource: Resource) -> str:
+    """Where Vertex AI answered for ``resource``: as recorded, the kit's setting, or its region."""
     location = resource.name.split("/")[3]
     base = (
         resource.base_url
         or os.environ.get(VERTEX_ENDPOINT_ENV)
         or f"https://{location}-aiplatform.googleapis.com"
     )
-    return AuthorizedSession(credentials), base.rstrip("/")
+    return base.rstrip("/")
+
+
+def _vertex_session(resource: Resource):
+    import google.auth
+    from google.auth.transport.requests import AuthorizedSession
+
+    credentials, _ = google.auth.default(scopes=["https://www.googleapis.com/auth/cloud-platform"])
+    return AuthorizedSession(credentials), vertex_base(resource)
 
 
 def _wait(session, base: str, operation: dict) -> None:

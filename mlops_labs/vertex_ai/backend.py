@@ -163,6 +163,21 @@ class VertexAIBackend:
         model, version = self._version(name)
         return self.model_resource(model, version)
 
+    def patch_model(
+        self, name: str, body: dict[str, Any], update_mask: str | None
+    ) -> dict[str, Any]:
+        """models.patch of the version ``name`` names (the default one without ``@``)."""
+        model, version = self._version(name)
+        fields = _patched_fields(update_mask, "Model")
+        if "labels" in fields:
+            version.labels = dict(body.get("labels") or {})
+        if "displayName" in fields:
+            version.display_name = body.get("displayName") or version.display_name
+        if "description" in fields:
+            version.description = body.get("description")
+        version.updated = now()
+        return self.model_resource(model, version)
+
     def list_models(self, parent: str, args: Any) -> Page:
         """models.list: each model's default version."""
         resources = [
@@ -335,6 +350,21 @@ class VertexAIBackend:
     def get_endpoint(self, name: str) -> dict[str, Any]:
         """endpoints.get."""
         return endpoint_resource(self._endpoint(name))
+
+    def patch_endpoint(
+        self, name: str, body: dict[str, Any], update_mask: str | None
+    ) -> dict[str, Any]:
+        """endpoints.patch."""
+        endpoint = self._endpoint(name)
+        fields = _patched_fields(update_mask, "Endpoint")
+        if "labels" in fields:
+            endpoint.labels = dict(body.get("labels") or {})
+        if "displayName" in fields:
+            endpoint.display_name = body.get("displayName") or endpoint.display_name
+        if "description" in fields:
+            endpoint.description = body.get("description")
+        endpoint.updated = now()
+        return endpoint_resource(endpoint)
 
     def list_endpoints(self, parent: str, args: Any) -> Page:
         """endpoints.list."""
@@ -568,3 +598,20 @@ def _predictions(predictor: Any, instances: list[Any]) -> list[Any]:
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
     return text or type(exc).__name__
+
+
+_PATCHABLE = frozenset({"labels", "displayName", "description"})
+
+
+def _patched_fields(update_mask: str | None, kind: str) -> set[str]:
+    """The fields an ``updateMask`` names; InvalidArgument for none or one not served here."""
+    fields = {field.strip() for field in (update_mask or "").split(",") if field.strip()}
+    if not fields:
+        raise InvalidArgument("update_mask is required: name the fields to change")
+    unsupported = sorted(fields - _PATCHABLE)
+    if unsupported:
+        raise InvalidArgument(
+            f"The Vertex AI sandbox patches a {kind}'s labels, displayName and description, "
+            f"not {', '.join(unsupported)}"
+        )
+    return fields

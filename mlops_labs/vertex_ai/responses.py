@@ -35,10 +35,12 @@ _ROUTES = [
     ("DELETE", _MODEL + r":deleteVersion", "delete_version", None),
     ("GET", _MODEL, "get_model", None),
     ("DELETE", _MODEL, "delete_model", None),
+    ("PATCH", _MODEL, "patch_model", "Model"),
     ("POST", _LOCATION + r"/endpoints", "create_endpoint", "Endpoint"),
     ("GET", _LOCATION + r"/endpoints", "list_endpoints", None),
     ("GET", _ENDPOINT, "get_endpoint", None),
     ("DELETE", _ENDPOINT, "delete_endpoint", None),
+    ("PATCH", _ENDPOINT, "patch_endpoint", "Endpoint"),
     ("POST", _ENDPOINT + r":deployModel", "deploy_model", "DeployModelRequest"),
     ("POST", _ENDPOINT + r":undeployModel", "undeploy_model", "UndeployModelRequest"),
     ("POST", _ENDPOINT + r":predict", "predict", "PredictRequest"),
@@ -121,6 +123,11 @@ class VertexAIResponses:
         """models.get, of the default version or of ``@version``."""
         return 200, self.backend.get_model(f"{parent}/models/{model}")
 
+    def patch_model(self, request: Request, body: Any, parent: str, model: str) -> Reply:
+        """models.patch: the fields ``updateMask`` names (labels, display name, description)."""
+        name = f"{parent}/models/{model}"
+        return 200, self.backend.patch_model(name, body, request.args.get("updateMask"))
+
     def delete_model(self, request: Request, body: Any, parent: str, model: str) -> Reply:
         """models.delete."""
         return 200, self.backend.delete_model(f"{parent}/models/{model}").accepted()
@@ -142,6 +149,11 @@ class VertexAIResponses:
     def get_endpoint(self, request: Request, body: Any, parent: str, endpoint: str) -> Reply:
         """endpoints.get."""
         return 200, self.backend.get_endpoint(f"{parent}/endpoints/{endpoint}")
+
+    def patch_endpoint(self, request: Request, body: Any, parent: str, endpoint: str) -> Reply:
+        """endpoints.patch: the fields ``updateMask`` names (labels, display name, description)."""
+        name = f"{parent}/endpoints/{endpoint}"
+        return 200, self.backend.patch_endpoint(name, body, request.args.get("updateMask"))
 
     def delete_endpoint(self, request: Request, body: Any, parent: str, endpoint: str) -> Reply:
         """endpoints.delete."""
