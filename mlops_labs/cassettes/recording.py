@@ -56,7 +56,7 @@ _METADATA_HOSTS = ("169.254.169.254", "metadata.google.internal", "metadata")
 _scrubbed: collections.OrderedDict[tuple, Any] = collections.OrderedDict()
 _SCRUBBED_KEPT = 8
 # Requests read from a cassette were scrubbed when they were written.
-_LOADED = "_mlops_labs_loaded"
+_LOADED = matching.LOADED
 
 
 def _lab_request(request: Any, replacements: Mapping[str, str] | None = None) -> Any:
