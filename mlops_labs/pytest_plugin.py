@@ -45,9 +45,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--record-cassettes",
+        "--record",
         action="store_true",
         default=False,
-        help="record each scenario's cloud traffic into cassettes/ (offline mode)",
+        help="record each scenario's cloud traffic into cassettes/ (offline or live mode)",
     )
     group.addoption(
         "--cassettes-dir",

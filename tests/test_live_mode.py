@@ -348,7 +348,7 @@ def test_a_live_recording_holds_the_features_names_not_the_runs(sandboxes, tmp_p
     cassettes = tmp_path / "cassettes"
 
     code = _run_pytest(
-        *_live_args(gcp, "--record-cassettes", f"--cassettes-dir={cassettes}"),
+        *_live_args(gcp, "--record", f"--cassettes-dir={cassettes}"),
         str(ROOT / SCENARIOS[0]),
     )
 
