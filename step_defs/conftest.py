@@ -7,11 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
-import boto3
 import pytest
 from pytest_bdd import given, parsers, then
 
 from mlops_labs.cloud import aiplatform_state
+from mlops_labs.cloud.aws_clients import client as aws_client
 
 
 class Context(SimpleNamespace):
@@ -42,7 +42,7 @@ def _vertex_ai_settings() -> Iterator[None]:
 
 @given(parsers.parse('an empty S3 bucket "{bucket}"'))
 def empty_bucket(aws: object, bucket: str) -> None:
-    boto3.client("s3").create_bucket(Bucket=bucket)
+    aws_client("s3").create_bucket(Bucket=bucket)
 
 
 # Then
@@ -59,7 +59,7 @@ def refused_with(ctx: Context, text: str) -> None:
 
 @then("no model package is registered")
 def no_model_package() -> None:
-    sagemaker = boto3.client("sagemaker")
+    sagemaker = aws_client("sagemaker")
     for group in sagemaker.list_model_package_groups()["ModelPackageGroupSummaryList"]:
         name = group["ModelPackageGroupName"]
         packages = sagemaker.list_model_packages(ModelPackageGroupName=name)

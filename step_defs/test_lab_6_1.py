@@ -10,7 +10,6 @@ import io
 import logging
 from pathlib import Path
 
-import boto3
 import joblib
 import pandas as pd
 import pytest
@@ -18,6 +17,7 @@ import sklearn
 from pytest_bdd import given, parsers, scenarios, then, when
 from sklearn.linear_model import LogisticRegression
 
+from mlops_labs.cloud.aws_clients import client as aws_client
 from mlops_labs.live.names import current as run_names
 
 scenarios("lab_6_1_s3_artifacts.feature")
@@ -51,12 +51,12 @@ def _place(ctx, text: str) -> str:
 def _read(uri: str) -> bytes:
     if uri.startswith("s3://"):
         bucket, _, key = uri.removeprefix("s3://").partition("/")
-        return boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+        return aws_client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
     return Path(uri).read_bytes()
 
 
 def _keys(prefix: str = "") -> list[str]:
-    listing = boto3.client("s3").list_objects_v2(Bucket=run_names().bucket(BUCKET), Prefix=prefix)
+    listing = aws_client("s3").list_objects_v2(Bucket=run_names().bucket(BUCKET), Prefix=prefix)
     return [item["Key"] for item in listing.get("Contents", [])]
 
 
@@ -87,7 +87,7 @@ def customers_on_disk(ctx) -> None:
 def customers_in_s3(ctx, uri: str) -> None:
     bucket, _, key = uri.removeprefix("s3://").partition("/")
     body = ctx.customers.to_csv(index=False).encode()
-    boto3.client("s3").put_object(Bucket=bucket, Key=key, Body=body)
+    aws_client("s3").put_object(Bucket=bucket, Key=key, Body=body)
     ctx.data_uri = uri
 
 
@@ -320,7 +320,7 @@ def same_bytes(ctx) -> None:
 def same_checksum(ctx) -> None:
     digest = hashlib.sha256(ctx.local_model.read_bytes())
     bucket, _, key = ctx.persisted_uri.removeprefix("s3://").partition("/")
-    head = boto3.client("s3").head_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")
+    head = aws_client("s3").head_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")
     reported = head.get("ChecksumSHA256")
     assert reported, "S3 holds no SHA-256 checksum: ask upload_file for one"
     assert reported == base64.b64encode(digest.digest()).decode()
@@ -328,7 +328,7 @@ def same_checksum(ctx) -> None:
 
 
 def _packages(group: str) -> list[dict]:
-    sagemaker = boto3.client("sagemaker")
+    sagemaker = aws_client("sagemaker")
     summaries = sagemaker.list_model_packages(ModelPackageGroupName=group)
     return [
         sagemaker.describe_model_package(ModelPackageName=summary["ModelPackageArn"])
@@ -399,7 +399,7 @@ def logged_values(ctx, n: int) -> None:
 
 def _cloudwatch_values(namespace: str) -> dict[str, tuple[float, str | None]]:
     """Each metric's latest value in ``namespace``, with its unit."""
-    cloudwatch = boto3.client("cloudwatch")
+    cloudwatch = aws_client("cloudwatch")
     values = {}
     for metric in cloudwatch.list_metrics(Namespace=namespace)["Metrics"]:
         stats = cloudwatch.get_metric_statistics(

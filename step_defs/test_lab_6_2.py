@@ -8,11 +8,12 @@ import json
 import re
 from pathlib import Path
 
-import boto3
 import pandas as pd
 import pytest
 import sqlalchemy
 from pytest_bdd import given, parsers, scenarios, then, when
+
+from mlops_labs.cloud.aws_clients import client as aws_client
 
 scenarios("lab_6_2_redshift.feature")
 
@@ -42,13 +43,13 @@ def _s3_parts(uri: str) -> tuple[str, str]:
 
 def _keys(prefix_uri: str) -> dict[str, dict]:
     bucket, prefix = _s3_parts(prefix_uri)
-    listing = boto3.client("s3").list_objects_v2(Bucket=bucket, Prefix=prefix)
+    listing = aws_client("s3").list_objects_v2(Bucket=bucket, Prefix=prefix)
     return {item["Key"]: item for item in listing.get("Contents", [])}
 
 
 def _read(uri: str) -> bytes:
     bucket, key = _s3_parts(uri)
-    return boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+    return aws_client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
 
 
 def _scalar(ctx, sql: str) -> object:
@@ -97,7 +98,7 @@ def _raw_files(churn_data) -> tuple[pd.DataFrame, dict[str, bytes]]:
 def raw_files(ctx, aws, lab_code, prefix: str) -> None:
     ctx.customers, files = _raw_files(lab_code.module("churn_data"))
     bucket, key = _s3_parts(prefix)
-    s3 = boto3.client("s3")
+    s3 = aws_client("s3")
     s3.create_bucket(Bucket=bucket)
     for name, body in files.items():
         s3.put_object(Bucket=bucket, Key=key + name, Body=body)
@@ -146,7 +147,7 @@ def uploaded_by_hand(ctx, lab, table: str, uri: str) -> None:
         frame = pd.read_sql(f"SELECT * FROM {table}", connection)
     body = frame.to_parquet(index=False)
     bucket, key = _s3_parts(uri)
-    boto3.client("s3").put_object(Bucket=bucket, Key=key, Body=body)
+    aws_client("s3").put_object(Bucket=bucket, Key=key, Body=body)
     ctx.client = lab.StagedData(uri, (uri,), len(frame), len(body), 0.0, "client-side", 1)
 
 
@@ -225,9 +226,7 @@ def copy_from(ctx, lab, table: str, uri: str) -> None:
 @when(parsers.parse('I COPY "{table}" from a file with a broken last row'))
 def copy_broken(ctx, lab, table: str) -> None:
     body = ctx.customers.head(5).to_csv(index=False) + "C9999999,US,not-a-number\n"
-    boto3.client("s3").put_object(
-        Bucket=ctx.bucket, Key="raw/broken/part-0.csv", Body=body.encode()
-    )
+    aws_client("s3").put_object(Bucket=ctx.bucket, Key="raw/broken/part-0.csv", Body=body.encode())
     copy_from(ctx, lab, table, f"s3://{ctx.bucket}/raw/broken/")
 
 

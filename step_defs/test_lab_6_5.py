@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import boto3
 import pytest
 from google.api_core import exceptions
 from google.cloud import aiplatform, bigquery, storage
 from pytest_bdd import given, parsers, scenarios, then, when
 
+from mlops_labs.cloud.aws_clients import client as aws_client
 from mlops_labs.live.names import current as run_names
 
 scenarios("lab_6_5_bqml.feature")
@@ -105,9 +105,9 @@ def registered(ctx) -> None:
 @given("the churn model of Lab 6.1 registered in SageMaker's model registry")
 def churn_registered(ctx, aws, lab_code) -> None:
     artifacts = run_names().bucket("churn-artifacts")
-    boto3.client("s3").create_bucket(Bucket=artifacts)
+    aws_client("s3").create_bucket(Bucket=artifacts)
     customers = lab_code.module("churn_data").make_customers(200)
-    boto3.client("s3").put_object(
+    aws_client("s3").put_object(
         Bucket=artifacts,
         Key="data/customers.csv",
         Body=customers.to_csv(index=False).encode(),
@@ -315,12 +315,12 @@ def registry_empty() -> None:
 
 @then("each registry entry points at a model file in its cloud's storage")
 def both_artifacts(ctx) -> None:
-    package = boto3.client("sagemaker").describe_model_package(
+    package = aws_client("sagemaker").describe_model_package(
         ModelPackageName=ctx.churn.model_package_arn
     )
     s3_uri = package["InferenceSpecification"]["Containers"][0]["ModelDataUrl"]
     bucket_name, _, key = s3_uri.removeprefix("s3://").partition("/")
-    assert boto3.client("s3").head_object(Bucket=bucket_name, Key=key)["ContentLength"] > 0
+    assert aws_client("s3").head_object(Bucket=bucket_name, Key=key)["ContentLength"] > 0
     model = aiplatform.Model(ctx.registered.resource_name)
     name, _, prefix = model.uri.removeprefix("gs://").partition("/")
     blob = storage.Client().bucket(name).blob(f"{prefix.rstrip('/')}/model.joblib")
@@ -334,7 +334,7 @@ def both_artifacts(ctx) -> None:
     )
 )
 def both_homes(ctx, group: str, name: str) -> None:
-    package = boto3.client("sagemaker").describe_model_package(
+    package = aws_client("sagemaker").describe_model_package(
         ModelPackageName=ctx.churn.model_package_arn
     )
     assert package["ModelPackageGroupName"] == group
@@ -344,7 +344,7 @@ def both_homes(ctx, group: str, name: str) -> None:
 
 @then("both registries number the first version 1")
 def both_versions(ctx) -> None:
-    package = boto3.client("sagemaker").describe_model_package(
+    package = aws_client("sagemaker").describe_model_package(
         ModelPackageName=ctx.churn.model_package_arn
     )
     assert package["ModelPackageVersion"] == 1
@@ -355,7 +355,7 @@ def both_versions(ctx) -> None:
     'SageMaker holds its version for manual approval, where Vertex AI marks its version "default"'
 )
 def both_states(ctx) -> None:
-    package = boto3.client("sagemaker").describe_model_package(
+    package = aws_client("sagemaker").describe_model_package(
         ModelPackageName=ctx.churn.model_package_arn
     )
     assert package["ModelApprovalStatus"] == "PendingManualApproval"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import re
 
-import boto3
 import pandas as pd
 import pytest
 import sqlglot
@@ -13,6 +12,7 @@ from google.cloud import bigquery, storage
 from pytest_bdd import given, parsers, scenarios, then, when
 
 from mlops_labs import cli, project, syllabus
+from mlops_labs.cloud.aws_clients import client as aws_client
 from mlops_labs.migration import expectations, mapping, proof
 from mlops_labs.migration.translate import translate
 
@@ -61,7 +61,7 @@ def raw_files(ctx, aws, lab_code, count: int, bucket: str) -> None:
         "raw/customers/part-0.csv": customers.to_csv(index=False).encode(),
         "raw/activity/part-0.csv": activity.to_csv(index=False, date_format="%Y-%m-%d").encode(),
     }
-    s3 = boto3.client("s3")
+    s3 = aws_client("s3")
     s3.create_bucket(Bucket=bucket)
     for key, body in ctx.raw.items():
         s3.put_object(Bucket=bucket, Key=key, Body=body)
@@ -80,7 +80,7 @@ def lab_6_2_ran(ctx, lab, redshift_engine, prefix: str) -> None:
 
 @given(parsers.parse('the raw files copied to the Cloud Storage bucket "{bucket}"'))
 def copied_to_gcs(ctx, gcp, bucket: str) -> None:
-    s3 = boto3.client("s3")
+    s3 = aws_client("s3")
     listing = s3.list_objects_v2(Bucket=ctx.bucket, Prefix="raw/")["Contents"]
     target = storage.Client(project=gcp.project).create_bucket(bucket, location=LOCATION)
     for item in listing:
@@ -257,7 +257,7 @@ def same_rows(ctx, tables: str) -> None:
 def same_files(ctx, gs_prefix: str, s3_prefix: str) -> None:
     bucket, prefix = _s3_parts(gs_prefix)
     exported = [blob.download_as_bytes() for blob in ctx.gcs.list_blobs(bucket, prefix=prefix)]
-    s3 = boto3.client("s3")
+    s3 = aws_client("s3")
     bucket, prefix = _s3_parts(s3_prefix)
     listing = s3.list_objects_v2(Bucket=bucket, Prefix=prefix)["Contents"]
     unloaded = [

@@ -113,12 +113,11 @@ class Warehouse:
         return self._clock() if callable(self._clock) else self._clock
 
     def s3(self) -> Any:
-        """The boto3 S3 client COPY and UNLOAD use (made on first use, then kept)."""
+        """The boto3 S3 client COPY and UNLOAD use (one per AWS settings, see aws_clients)."""
         if self._s3_client is None:
-            import boto3
+            from ..cloud.aws_clients import client
 
-            client = boto3.client("s3")
-            self._s3_client = lambda: client
+            return client("s3")
         return self._s3_client()
 
     def execute(
