@@ -19,13 +19,13 @@ Feature: Lab 6.2 - Redshift in an ML pipeline
     Then I get the same customers as through pandas
     When I read "customers" where "customer_id" is "x' OR '1'='1"
     Then I get no rows
-    And the warehouse still holds 600 customers
+    And the warehouse still holds 300 customers
 
   @lab_6_2_1 @bad_input
   Scenario Outline: 6.2.1 A bad read is refused, and changes nothing
     When I read "<table>" with the columns "<columns>"
     Then it is refused with a message containing "<message>"
-    And the warehouse still holds 600 customers
+    And the warehouse still holds 300 customers
 
     Examples:
       | table         | columns                             | message                                 |
@@ -54,7 +54,7 @@ Feature: Lab 6.2 - Redshift in an ML pipeline
     Given the training table "churn_training" is built from the customers
     When I stage "churn_training" with UNLOAD as Parquet under "s3://churn-lake/unload/churn_training_"
     And I stage "churn_training" client-side as Parquet to "s3://churn-lake/client/churn_training.parquet"
-    Then both staged copies hold the same 600 rows
+    Then both staged copies hold the same 300 rows
     And UNLOAD wrote one file per slice, named as Redshift names them, and a manifest listing them
     And each way reports its rows, bytes and seconds
     When I stage "churn_training" with UNLOAD as Parquet under "s3://churn-lake/unload/churn_training_"
@@ -65,7 +65,7 @@ Feature: Lab 6.2 - Redshift in an ML pipeline
   Scenario Outline: 6.2.4 A bad load or unload is refused, and leaves nothing half-done
     When I <action>
     Then it is refused with a message containing "<message>"
-    And the warehouse still holds 600 customers
+    And the warehouse still holds 300 customers
     And nothing new is written under "s3://churn-lake/out/"
 
     Examples:

@@ -209,12 +209,13 @@ def aws_sandbox(cloud_mode: modes.CloudMode) -> Iterator[AwsSandbox]:
     """The offline AWS sandbox for the whole run, with boto3 pointed at it."""
     import boto3
 
+    from .cloud.aws_clients import fresh_default_session
     from .cloud.replay_targets import ReplayAws
     from .live.targets import LiveAws
 
     with _shared("aws", _target(cloud_mode, ReplayAws, AwsSandbox, LiveAws)) as sandbox:
         # A default session made before the settings above would keep other credentials.
-        boto3.DEFAULT_SESSION = None
+        fresh_default_session()
         yield sandbox
         boto3.DEFAULT_SESSION = None
 

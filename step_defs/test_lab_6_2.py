@@ -17,6 +17,9 @@ from mlops_labs.cloud.aws_clients import client as aws_client
 
 scenarios("lab_6_2_redshift.feature")
 
+# The churn customers the lab's warehouse is loaded with, as the feature's Then steps count them.
+CUSTOMERS = 300
+
 
 @pytest.fixture
 def lab(lab_code):
@@ -84,7 +87,7 @@ def _comparable(frame: pd.DataFrame) -> pd.DataFrame:
 @functools.cache
 def _raw_files(churn_data) -> tuple[pd.DataFrame, dict[str, bytes]]:
     """The customers, and the CSV files a pipeline would find in S3 (made once per run)."""
-    customers = churn_data.make_customers(600)
+    customers = churn_data.make_customers(CUSTOMERS)
     activity = churn_data.make_activity(customers)
     half = len(activity) // 2
     # Activity comes in two files, as daily drops would: COPY loads every file under a prefix.
@@ -392,8 +395,8 @@ def reports(ctx) -> None:
     unloaded_bytes = sum(
         item["Size"] for key, item in ctx.unloaded_objects.items() if not key.endswith("manifest")
     )
-    assert (ctx.unloaded.rows, ctx.unloaded.bytes) == (600, unloaded_bytes)
-    assert (ctx.client.rows, ctx.client.bytes) == (600, len(_read(ctx.client.uri)))
+    assert (ctx.unloaded.rows, ctx.unloaded.bytes) == (CUSTOMERS, unloaded_bytes)
+    assert (ctx.client.rows, ctx.client.bytes) == (CUSTOMERS, len(_read(ctx.client.uri)))
     assert ctx.unloaded.seconds > 0 and ctx.client.seconds > 0
 
 
