@@ -26,6 +26,9 @@ uses round(log10(rows)), at least 2 (inferred).
 
 from __future__ import annotations
 
+import collections
+import dataclasses
+import hashlib
 import math
 import time
 import warnings
@@ -107,6 +110,12 @@ class TrainedModel:
         )
 
 
+# Training is deterministic (fixed seed): the same rows and options give the same model, so
+# one fitted in this process is reused (scenarios train the same penguins model many times).
+_TRAINED: collections.OrderedDict[str, TrainedModel] = collections.OrderedDict()
+_TRAINED_KEPT = 16
+
+
 def train_model(
     frame: pd.DataFrame,
     options: ModelOptions,
@@ -116,6 +125,33 @@ def train_model(
 ) -> TrainedModel:
     """Train on the training query's rows (``schema``: column -> BigQuery type, if known)."""
     start_ms = time.time_ns() // 1_000_000
+    key = _training_key(frame, options, schema, seed)
+    if key in _TRAINED:
+        _TRAINED.move_to_end(key)
+        return dataclasses.replace(_TRAINED[key], start_ms=start_ms)
+    trained = _train(frame, options, schema, seed, start_ms)
+    _TRAINED[key] = trained
+    while len(_TRAINED) > _TRAINED_KEPT:
+        _TRAINED.popitem(last=False)
+    return trained
+
+
+def _training_key(
+    frame: pd.DataFrame, options: ModelOptions, schema: dict[str, str] | None, seed: int
+) -> str:
+    digest = hashlib.sha256(repr((options, sorted((schema or {}).items()), seed)).encode())
+    digest.update(repr([(str(c), str(t)) for c, t in frame.dtypes.items()]).encode())
+    digest.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def _train(
+    frame: pd.DataFrame,
+    options: ModelOptions,
+    schema: dict[str, str] | None,
+    seed: int,
+    start_ms: int,
+) -> TrainedModel:
     label = resolve_label(list(frame.columns), options)
     types = infer_types(frame, schema)
     if label is not None:
