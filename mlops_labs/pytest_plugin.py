@@ -175,9 +175,15 @@ def _target(
 
 
 def _live_settings(config: pytest.Config) -> Any:
-    from .live.pytest_live import load_settings
+    # Read once per run: several fixtures of every scenario ask for them.
+    if _LIVE_SETTINGS not in config.stash:
+        from .live.pytest_live import load_settings
 
-    return load_settings(config)
+        config.stash[_LIVE_SETTINGS] = load_settings(config)
+    return config.stash[_LIVE_SETTINGS]
+
+
+_LIVE_SETTINGS = pytest.StashKey[Any]()
 
 
 @contextmanager

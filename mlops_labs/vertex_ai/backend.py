@@ -168,14 +168,7 @@ class VertexAIBackend:
     ) -> dict[str, Any]:
         """models.patch of the version ``name`` names (the default one without ``@``)."""
         model, version = self._version(name)
-        fields = _patched_fields(update_mask, "Model")
-        if "labels" in fields:
-            version.labels = dict(body.get("labels") or {})
-        if "displayName" in fields:
-            version.display_name = body.get("displayName") or version.display_name
-        if "description" in fields:
-            version.description = body.get("description")
-        version.updated = now()
+        _patch(version, body, update_mask, "Model")
         return self.model_resource(model, version)
 
     def list_models(self, parent: str, args: Any) -> Page:
@@ -356,14 +349,7 @@ class VertexAIBackend:
     ) -> dict[str, Any]:
         """endpoints.patch."""
         endpoint = self._endpoint(name)
-        fields = _patched_fields(update_mask, "Endpoint")
-        if "labels" in fields:
-            endpoint.labels = dict(body.get("labels") or {})
-        if "displayName" in fields:
-            endpoint.display_name = body.get("displayName") or endpoint.display_name
-        if "description" in fields:
-            endpoint.description = body.get("description")
-        endpoint.updated = now()
+        _patch(endpoint, body, update_mask, "Endpoint")
         return endpoint_resource(endpoint)
 
     def list_endpoints(self, parent: str, args: Any) -> Page:
@@ -603,8 +589,8 @@ def _one_line(exc: BaseException) -> str:
 _PATCHABLE = frozenset({"labels", "displayName", "description"})
 
 
-def _patched_fields(update_mask: str | None, kind: str) -> set[str]:
-    """The fields an ``updateMask`` names; InvalidArgument for none or one not served here."""
+def _patch(target: Any, body: dict[str, Any], update_mask: str | None, kind: str) -> None:
+    """Set the fields ``updateMask`` names on a model version or an endpoint."""
     fields = {field.strip() for field in (update_mask or "").split(",") if field.strip()}
     if not fields:
         raise InvalidArgument("update_mask is required: name the fields to change")
@@ -614,4 +600,10 @@ def _patched_fields(update_mask: str | None, kind: str) -> set[str]:
             f"The Vertex AI sandbox patches a {kind}'s labels, displayName and description, "
             f"not {', '.join(unsupported)}"
         )
-    return fields
+    if "labels" in fields:
+        target.labels = dict(body.get("labels") or {})
+    if "displayName" in fields:
+        target.display_name = body.get("displayName") or target.display_name
+    if "description" in fields:
+        target.description = body.get("description")
+    target.updated = now()
