@@ -21,6 +21,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from ..cloud import aws_clients
 from ..cloud.loopback_server import INTERNAL_HEADER, serving_request
 from ..errors import KitError
 from . import matching, scrub, serializer
@@ -118,7 +119,7 @@ def require(path: Path, scenario: str) -> None:
 def replaying(path: Path, scenario: str) -> Iterator[Any]:
     """Answer the scenario's requests from its cassette; an unrecorded request fails."""
     require(path, scenario)
-    with make_vcr("none").use_cassette(str(path)) as cassette:
+    with _own_clients(), make_vcr("none").use_cassette(str(path)) as cassette:
         yield cassette
 
 
@@ -135,7 +136,7 @@ def recording(
     os.close(handle)
     os.unlink(temporary)  # vcrpy writes the file itself, only when something was recorded
     try:
-        with make_vcr("all", replacements).use_cassette(temporary) as cassette:
+        with _own_clients(), make_vcr("all", replacements).use_cassette(temporary) as cassette:
             yield cassette
         if passed():
             if not Path(temporary).exists():
@@ -145,6 +146,16 @@ def recording(
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
+
+
+@contextlib.contextmanager
+def _own_clients() -> Iterator[None]:
+    """The kit's kept boto3 clients are made afresh inside a cassette and dropped after it."""
+    aws_clients.forget()
+    try:
+        yield
+    finally:
+        aws_clients.forget()
 
 
 def write_provenance(path: Path, answered_by: str) -> None:

@@ -2,8 +2,11 @@
 
 Making a boto3 client costs 15-25 ms (its service model, endpoint rules and event hooks);
 the scenarios' steps and the embedded warehouse would make dozens per task. A client depends
-only on the settings boto3 reads when it is made, so one is kept per service and settings.
-Lab code makes its own clients, as a practitioner's would.
+only on the settings boto3 reads when it is made, so one is kept per service and settings,
+until ``forget()``: a client keeps the connections it opened, so one made while a cassette was
+recording or replaying must not outlive that cassette, nor one made against a sandbox outlive
+the run (a later sandbox may get the same port). Lab code makes its own clients, as a
+practitioner's would.
 """
 
 from __future__ import annotations
@@ -41,6 +44,12 @@ def client(service: str) -> Any:
         return _made[key]
 
 
+def forget() -> None:
+    """Drop every kept client (a cassette or a run ends or begins)."""
+    with _lock:
+        _made.clear()
+
+
 def fresh_default_session() -> Any:
     """A new default boto3 session, for settings just changed, that keeps the parsed models.
 
@@ -51,6 +60,7 @@ def fresh_default_session() -> Any:
     import boto3
     import botocore.session
 
+    forget()
     core = botocore.session.get_session()
     core.register_component("data_loader", _loader())
     boto3.DEFAULT_SESSION = boto3.Session(botocore_session=core)
