@@ -26,12 +26,11 @@ class AwsSandbox(LoopbackServer):
 
     def wsgi_app(self) -> object:
         """moto's application, dispatching each request to the service it names."""
-        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-
+        from .moto_dispatcher import MotoDispatcher
         from .sagemaker_deletes import install
 
         install()
-        return DomainDispatcherApplication(create_backend_app)
+        return MotoDispatcher()
 
     def reset(self) -> None:
         """Drop every bucket, object, model package and metric: a clean account."""
