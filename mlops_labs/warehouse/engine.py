@@ -16,7 +16,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
-from . import dialect
+from . import databases, dialect
 from .catalog import Catalog
 from .errors import SqlSyntaxError, UndefinedObject, UnsupportedFeature, WarehouseError
 from .system_views import SystemViews
@@ -86,9 +86,7 @@ class Warehouse:
         slices: int = 2,
         s3_client: Callable[[], Any] | None = None,
     ) -> None:
-        # One DuckDB thread: parallel aggregation would order GROUP BY results differently run
-        # to run, and a warehouse whose UNLOAD files change by themselves cannot be replayed.
-        self._db = duckdb.connect(":memory:", config={"threads": 1})
+        self._db = databases.fresh()
         self._lock = threading.RLock()
         self.catalog = Catalog()
         self.system = SystemViews(self._db)
@@ -148,7 +146,7 @@ class Warehouse:
 
     def close(self) -> None:
         """Release the database."""
-        self._db.close()
+        databases.release(self._db)
 
     def _run(
         self, sql: str, parameters: Sequence[Any] | Mapping[str, Any] | None, arrow: bool

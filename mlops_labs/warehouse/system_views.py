@@ -156,9 +156,11 @@ class SystemViews:
 
     def _describe(self, schema: str | None, table: str) -> dict[str, str]:
         found = self._db.execute(
-            "SELECT column_name, data_type FROM information_schema.columns "
-            "WHERE lower(table_name) = ? AND (? IS NULL OR lower(table_schema) = ?) "
-            "ORDER BY ordinal_position",
+            # duckdb_columns() rather than the information_schema view built on it: half the
+            # cost, and this runs for every table every statement reads.
+            "SELECT column_name, data_type FROM duckdb_columns() "
+            "WHERE lower(table_name) = ? AND (? IS NULL OR lower(schema_name) = ?) "
+            "ORDER BY column_index",
             [table, schema, schema],
         ).fetchall()
         return dict(found)
