@@ -16,6 +16,7 @@ from rich.markup import escape
 from . import catalogue, hunt, learner_workspace, project, scenario_runner
 from .catalogue import Task
 from .cloud import modes
+from .scenario_helper import Helper
 from .scenario_runner import TaskResult
 from .workspace import validate
 
@@ -57,8 +58,12 @@ def check(
     cloud: str | None = None,
     labs_dir: str | None = None,
     console: Console | None = None,
+    helper: Helper | None = None,
 ) -> int:
-    """Run the scenarios of ``targets`` (lab or task ids; all when empty); 0 when all pass."""
+    """Run the scenarios of ``targets`` (lab or task ids; all when empty); 0 when all pass.
+
+    With a ``helper`` (``check --watch``), half of the scenarios run in parallel once it is ready.
+    """
     console = console or Console(highlight=False, soft_wrap=True)
     tasks = catalogue.select(targets)
     mode = modes.resolve(cloud)
@@ -74,7 +79,10 @@ def check(
         from .live import preflight, settings
 
         preflight.require(settings.load(), {task.lab_id for task in tasks})
-    results = scenario_runner.run(tasks, project=project.find_root(), cloud=mode, labs_dir=code)
+    if helper is not None:
+        results = helper.run(tasks, code)
+    else:
+        results = scenario_runner.run(tasks, project=project.find_root(), cloud=mode, labs_dir=code)
     rows = board(results, workspace)
     if workspace is not None:
         console.print(f"[dim]workspace: {escape(str(workspace))}[/]")

@@ -19,6 +19,10 @@ class ScenarioResult:
 
     name: str
     tags: set[str]
+    nodeid: str = ""
+    # Its place in collection order, the same in every process that collects the same modules.
+    position: int = 0
+    seconds: float = 0.0
     outcome: str = "passed"
     failed_step: str | None = None
     message: str | None = None
@@ -59,7 +63,14 @@ class _Collector:
 
     def pytest_itemcollected(self, item: pytest.Item) -> None:
         tags = {marker.name for marker in item.iter_markers()}
-        self.scenarios[item.nodeid] = ScenarioResult(name=item.name, tags=tags)
+        self.scenarios[item.nodeid] = ScenarioResult(
+            name=item.name, tags=tags, nodeid=item.nodeid, position=len(self.scenarios)
+        )
+
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        # Not run here: neither passed nor failed (another task's, or another process's share).
+        for item in items:
+            self.scenarios.pop(item.nodeid, None)
 
     def pytest_bdd_before_scenario(self, request: pytest.FixtureRequest, scenario: object) -> None:
         result = self.scenarios.get(request.node.nodeid)
@@ -84,7 +95,10 @@ class _Collector:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         result = self.scenarios.get(report.nodeid)
-        if result is None or result.outcome != "passed":
+        if result is None:
+            return
+        result.seconds += report.duration
+        if result.outcome != "passed":
             return
         if report.failed:
             result.outcome = "failed"
@@ -116,6 +130,52 @@ def _first_line(longrepr: object) -> str:
     return lines[0] if lines else "failed"
 
 
+@dataclass(frozen=True)
+class Share:
+    """The part of the selected scenarios one of two processes runs (see ``scenario_helper``).
+
+    With ``helpers`` (node ids planned for the helper) the helper runs those and the watcher the
+    rest; without, they alternate in collection order. Either way each scenario runs once.
+    """
+
+    helper: bool
+    helpers: frozenset[str] | None = None
+
+    def runs(self, position: int, nodeid: str) -> bool:
+        """Whether this process runs the scenario at ``position`` with ``nodeid``."""
+        if self.helpers is not None:
+            return (nodeid in self.helpers) == self.helper
+        return position % 2 == self.helper
+
+
+class _Sharing:
+    """A pytest plugin that keeps only this process's share of the selected scenarios."""
+
+    def __init__(self, share: Share) -> None:
+        self.share = share
+
+    @pytest.hookimpl(trylast=True)  # after -m has deselected the other tasks' scenarios
+    def pytest_collection_modifyitems(
+        self, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        mine = [self.share.runs(n, item.nodeid) for n, item in enumerate(items)]
+        others = [item for item, kept in zip(items, mine, strict=True) if not kept]
+        if others:
+            config.hook.pytest_deselected(items=others)
+            items[:] = [item for item, kept in zip(items, mine, strict=True) if kept]
+
+
+def merge(*runs: list[TaskResult]) -> list[TaskResult]:
+    """One result per task from runs of shares of the same scenarios, in collection order."""
+    merged = [TaskResult(result.task) for result in runs[0]]
+    for results in runs:
+        for total, result in zip(merged, results, strict=True):
+            total.scenarios += result.scenarios
+    for total in merged:
+        total.scenarios.sort(key=lambda scenario: scenario.position)
+    return merged
+
+
 class RunError(RuntimeError):
     """The scenarios could not be collected or run at all."""
 
@@ -126,9 +186,16 @@ def run(
     project: Path,
     cloud: CloudMode = CloudMode.OFFLINE,
     labs_dir: Path | None = None,
+    share: Share | None = None,
 ) -> list[TaskResult]:
-    """Run the scenarios tagged with ``tasks`` against ``labs_dir`` (or the reference code)."""
+    """Run the scenarios tagged with ``tasks`` against ``labs_dir`` (or the reference code).
+
+    ``share`` runs only this process's part of them, while a helper process runs the rest.
+    """
     collector = _Collector()
+    plugins: list[object] = [collector]
+    if share is not None:
+        plugins.append(_Sharing(share))
     args = [
         *_step_modules(project, tasks),
         f"--rootdir={project}",
@@ -146,7 +213,7 @@ def run(
         args.append(f"--labs-dir={labs_dir}")
     # The board is the report: pytest's own output would only repeat it with tracebacks.
     with contextlib.redirect_stdout(io.StringIO()) as printed:
-        exit_code = pytest.main(args, plugins=[collector])
+        exit_code = pytest.main(args, plugins=plugins)
     if collector.errors or exit_code in (
         pytest.ExitCode.INTERNAL_ERROR,
         pytest.ExitCode.USAGE_ERROR,

@@ -11,6 +11,7 @@ task is still a stub, so tracebacks then point at the learner's files.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -77,8 +78,9 @@ def _fill(learner: str, reference: str, filename: str, kept: set[str]) -> tuple[
 
 
 def _write(target: Path, sources: dict[str, str]) -> None:
-    # Written beside and moved into place, so a half-written copy is never imported.
-    partial = target.with_name(target.name + ".partial")
+    # Written beside and moved into place, so a half-written copy is never imported; named for
+    # the process, as check --watch's helper may compose the same copy at the same moment.
+    partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
     for name, text in sources.items():

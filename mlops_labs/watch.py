@@ -18,16 +18,17 @@ from pathlib import Path
 
 from rich.console import Console
 
-from . import catalogue, learner_workspace
+from . import catalogue, learner_workspace, project
 from .catalogue import Task
 from .check import check
 from .cloud import modes
 from .errors import KitError
 from .pytest_plugin import kept_sandboxes
+from .scenario_helper import Helper
 from .solution_regions import MARKER, find_regions
 from .workspace import REFERENCE_DIR, validate
 
-POLL_SECONDS = 0.2
+POLL_SECONDS = 0.1
 
 
 def watch(
@@ -46,8 +47,15 @@ def watch(
     # Source compiled afresh each time: a save within the same second must not run stale code.
     sys.dont_write_bytecode = True
     shutil.rmtree(folder / "__pycache__", ignore_errors=True)
-    with kept_sandboxes(modes.resolve(cloud)):
-        return _watch(tasks, folder, cloud, labs_dir, console, stop)
+    mode = modes.resolve(cloud)
+    # Live runs create real resources and keep a ledger: one process at a time.
+    helper = None if mode is modes.CloudMode.LIVE else Helper(mode, project.find_root())
+    try:
+        with kept_sandboxes(mode):
+            return _watch(tasks, folder, cloud, labs_dir, console, stop, helper)
+    finally:
+        if helper is not None:
+            helper.close()
 
 
 def _watch(
@@ -57,8 +65,11 @@ def _watch(
     labs_dir: str | None,
     console: Console,
     stop: threading.Event,
+    helper: Helper | None,
 ) -> int:
-    status = check([t.id for t in tasks], cloud=cloud, labs_dir=labs_dir, console=console)
+    status = check(
+        [t.id for t in tasks], cloud=cloud, labs_dir=labs_dir, console=console, helper=helper
+    )
     seen = _stamps(folder)
     texts = _texts(folder, seen)
     console.print(f"[dim]watching {folder} for saves (Ctrl-C to stop)[/]")
@@ -81,7 +92,7 @@ def _watch(
                 touched |= {None} if found is None else found
             again = _affected(tasks, changed, touched) or [t.id for t in tasks]
             console.rule(f"{', '.join(sorted(changed))} saved")
-            status = check(again, cloud=cloud, labs_dir=labs_dir, console=console)
+            status = check(again, cloud=cloud, labs_dir=labs_dir, console=console, helper=helper)
     except KeyboardInterrupt:
         console.print("[dim]stopped watching[/]")
     return status
