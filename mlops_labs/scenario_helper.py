@@ -97,16 +97,18 @@ class Helper:
         return split(known) if known else None  # never run yet: they alternate
 
     def close(self) -> None:
-        """Stop the helper (it stops its sandboxes); does not wait more than a moment."""
+        """Stop the helper at once: whatever it holds (sandbox threads, ports) is its own."""
         self._ready = False
         if self._connection.closed:
             return
+        # Asked politely first, but a learner pressing Ctrl-C should not wait for the helper's
+        # interpreter to unload its SDKs.
         with contextlib.suppress(OSError):
             self._connection.send(None)
-        self._process.join(timeout=2)
+        self._process.join(timeout=0.2)
         if self._process.is_alive():
             self._process.terminate()
-            self._process.join(timeout=2)
+            self._process.join(timeout=5)
         self._connection.close()
 
 
