@@ -66,17 +66,27 @@ class Helper:
         except OSError:  # the helper is gone: everything runs here, now and from now on
             self.close()
             return self._learnt(self._here(tasks, labs_dir, None))
-        mine = self._here(tasks, labs_dir, Share(helper=False, helpers=helpers))
         try:
-            answer = self._connection.recv()
-        except (EOFError, OSError):
-            answer = None
+            mine = self._here(tasks, labs_dir, Share(helper=False, helpers=helpers))
+        except Exception:
+            self._answer()  # read now, or the next run would take it for its own
+            raise
+        except BaseException:  # Ctrl-C: no waiting for the helper's share
+            self.close()
+            raise
+        answer = self._answer()
         if isinstance(answer, RunError):
             raise answer
         if answer is None:  # it went away mid-run: its share runs here
             self.close()
             answer = self._here(tasks, labs_dir, Share(helper=True, helpers=helpers))
         return self._learnt(scenario_runner.merge(mine, answer))
+
+    def _answer(self) -> object:
+        try:
+            return self._connection.recv()
+        except (EOFError, OSError):
+            return None
 
     def _here(
         self, tasks: tuple[Task, ...], labs_dir: Path | None, share: Share | None

@@ -70,6 +70,23 @@ def test_the_helper_runs_the_other_share_in_its_own_process(helper, whole, monke
     assert ran_here and shares[0].helpers  # both sides had work
 
 
+def test_a_run_that_fails_here_leaves_no_answer_for_the_next_run(helper, whole, monkeypatch):
+    here = Helper._here
+
+    def failing(self, tasks, labs_dir, share):
+        raise scenario_runner.RunError("the scenarios could not run: collection failed")
+
+    monkeypatch.setattr(Helper, "_here", failing)
+    with pytest.raises(scenario_runner.RunError):
+        helper.run(TASKS, None)
+    monkeypatch.setattr(Helper, "_here", here)
+    other = catalogue.select(["6.1.4"])
+    results = helper.run(other, None)
+    alone = scenario_runner.run(other, project=ROOT, cloud=CloudMode.REPLAY)
+    assert _names(results) == _names(alone)  # its own answer, not the failed run's leftover
+    assert [r.task.id for r in results] == ["6.1.4"]
+
+
 def test_the_split_evens_out_the_seconds_longest_first():
     seconds = {"long": 0.4, "a": 0.2, "b": 0.2, "c": 0.2, "d": 0.2}
     helpers = split(seconds)
