@@ -517,3 +517,17 @@ def test_pg_last_query_id_is_the_statement_before(db):
         db.execute("SELECT * FROM nowhere")
     assert db.query("SELECT pg_last_query_id()") == [(failed_id,)]
     assert history(db, failed_id)["status"] == "failed"
+
+
+def test_each_warehouse_starts_empty_and_closing_one_leaves_the_others():
+    # Databases are opened ahead of need and closed off the caller's path (warehouse.databases).
+    first = Warehouse(clock=PINNED)
+    first.execute("CREATE TABLE kept (id INT)")
+    second = Warehouse(clock=PINNED)
+    with pytest.raises(UndefinedObject):
+        second.query("SELECT * FROM kept")
+    assert second.query("SELECT status FROM sys_query_history") == [("failed",)]  # that SELECT
+    second.close()
+    first.execute("INSERT INTO kept VALUES (1)")
+    assert first.query("SELECT id FROM kept") == [(1,)]
+    first.close()
