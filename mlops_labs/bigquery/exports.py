@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import csv
 import datetime as dt
+import functools
 import gzip
 import io
 import json
@@ -159,11 +160,7 @@ _EXPORT_OPTIONS = {"uri", "format", "overwrite", "header", "field_delimiter", "c
 
 def export_data_handler(storage: CloudStorage) -> Callable[[Statement, QueryContext], QueryResult]:
     """The query runner's handler for EXPORT DATA, writing through ``storage``."""
-
-    def run(statement: Statement, context: QueryContext) -> QueryResult:
-        return run_export_data(storage, statement, context)
-
-    return run
+    return functools.partial(run_export_data, storage)
 
 
 def run_export_data(

@@ -9,6 +9,7 @@ replaces the rows, a column list is the table's schema. The load options read he
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -35,11 +36,7 @@ _OPTIONS = {
 
 def load_data_handler(storage: CloudStorage) -> Callable[[Statement, QueryContext], QueryResult]:
     """The query runner's handler for LOAD DATA, reading through ``storage``."""
-
-    def run(statement: Statement, context: QueryContext) -> QueryResult:
-        return run_load_data(storage, statement, context)
-
-    return run
+    return functools.partial(run_load_data, storage)
 
 
 def run_load_data(
