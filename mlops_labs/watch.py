@@ -1,15 +1,17 @@
 """``mlops-labs check --watch``: check, then check again each time a lab file is saved.
 
-One process for the whole session, so the SDKs and sandboxes are loaded once. A re-check runs
-only the tasks whose code changed: a changed line belongs to the task marker above it (a change
-above a file's first marker, to its imports say, re-checks every task of that file), so saving
-one task's code answers in about the time that task's scenarios take.
+One process for the whole session, so the SDKs and sandboxes are loaded once, and a helper
+process (``scenario_helper``) that runs half of each re-check's scenarios beside it. A re-check
+runs only the tasks whose code changed: a changed line belongs to the tasks whose markers or
+solutions its function holds (a change outside them, to the imports say, re-checks every task of
+that file), so saving one task's code answers in about half the time its scenarios take.
 """
 
 from __future__ import annotations
 
 import ast
 import difflib
+import os
 import shutil
 import sys
 import threading
@@ -48,8 +50,10 @@ def watch(
     sys.dont_write_bytecode = True
     shutil.rmtree(folder / "__pycache__", ignore_errors=True)
     mode = modes.resolve(cloud)
-    # Live runs create real resources and keep a ledger: one process at a time.
-    helper = None if mode is modes.CloudMode.LIVE else Helper(mode, project.find_root())
+    # Live runs create real resources and keep a ledger: one process at a time. On one core, a
+    # second process would only take turns with this one.
+    shared = mode is not modes.CloudMode.LIVE and (os.cpu_count() or 1) > 1
+    helper = Helper(mode, project.find_root()) if shared else None
     try:
         with kept_sandboxes(mode):
             return _watch(tasks, folder, cloud, labs_dir, console, stop, helper)
