@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import logging
 import re
@@ -62,11 +63,13 @@ class BigQueryBackend:
 
             install(self.runner, self.storage)
         if self.storage is not None:
-            from .exports import export_data_handler
-            from .load_data import load_data_handler
+            from .exports import run_export_data
+            from .load_data import run_load_data
 
-            self.runner.register(StatementKind.EXPORT, export_data_handler(self.storage))
-            self.runner.register(StatementKind.LOAD, load_data_handler(self.storage))
+            self.runner.register(
+                StatementKind.EXPORT, functools.partial(run_export_data, self.storage)
+            )
+            self.runner.register(StatementKind.LOAD, functools.partial(run_load_data, self.storage))
         self.page_size = page_size or DEFAULT_PAGE_SIZE
         self.jobs: dict[tuple[str, str], Job] = {}
         self.uploads: dict[str, UploadSession] = {}

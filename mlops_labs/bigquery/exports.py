@@ -10,11 +10,9 @@ from __future__ import annotations
 import base64
 import csv
 import datetime as dt
-import functools
 import gzip
 import io
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -156,11 +154,6 @@ def _json_value(value: Any, f: Field) -> Any:
 
 _EXPORT_FORMATS = {"CSV": "CSV", "JSON": "NEWLINE_DELIMITED_JSON", "PARQUET": "PARQUET"}
 _EXPORT_OPTIONS = {"uri", "format", "overwrite", "header", "field_delimiter", "compression"}
-
-
-def export_data_handler(storage: CloudStorage) -> Callable[[Statement, QueryContext], QueryResult]:
-    """The query runner's handler for EXPORT DATA, writing through ``storage``."""
-    return functools.partial(run_export_data, storage)
 
 
 def run_export_data(

@@ -9,8 +9,6 @@ replaces the rows, a column list is the table's schema. The load options read he
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from typing import Any
 
 from sqlglot import exp
@@ -32,11 +30,6 @@ _OPTIONS = {
     "quote": "quote",
     "allow_quoted_newlines": "allowQuotedNewlines",
 }
-
-
-def load_data_handler(storage: CloudStorage) -> Callable[[Statement, QueryContext], QueryResult]:
-    """The query runner's handler for LOAD DATA, reading through ``storage``."""
-    return functools.partial(run_load_data, storage)
 
 
 def run_load_data(
