@@ -2,9 +2,9 @@
 
 Python runs one scenario at a time per process; a re-check of a task with five scenarios (each
 loading a warehouse, say) waits for all five in a row. The helper keeps its own SDKs and
-sandboxes loaded, like the watcher, and takes every second scenario of each re-check, so on a
-machine with two cores the learner waits for about half. It is only ever an aid: until it is
-ready, or if it fails, the watcher runs every scenario itself.
+sandboxes loaded, like the watcher, and takes about half of each re-check's scenarios (shared
+out by how long each took last time), so on a machine with two cores the learner waits for about
+half. It is only ever an aid: until it is ready, or if it fails, the watcher runs them all.
 """
 
 from __future__ import annotations
