@@ -760,3 +760,20 @@ def test_explain_unmatched_with_nothing_recorded_or_a_replayed_twice_request():
         "the cassette holds no recorded requests."
     )
     assert "already played" in explain_unmatched(request, [request]).splitlines()[0]
+
+
+def test_a_request_whose_body_is_replaced_is_compared_by_its_new_body():
+    # The view of a live request is kept between matchers; a new body must not find the old one.
+    request = Request("POST", "http://127.0.0.1:9/q", b'{"query": "SELECT 1"}', {})
+    recorded = Request("POST", "http://127.0.0.1:9/q", b'{"query": "SELECT 2"}', {})
+    with pytest.raises(AssertionError, match="body differs"):
+        matching.body(request, recorded)
+    request.body = b'{"query": "SELECT 2"}'
+    matching.body(request, recorded)
+
+
+def test_bodies_of_requests_to_another_path_are_compared_but_not_diffed():
+    request = Request("POST", "http://127.0.0.1:9/a", b'{"n": 1}', {})
+    matching.body(request, Request("POST", "http://127.0.0.1:9/b", b'{"n": 1}', {}))
+    with pytest.raises(AssertionError, match="not diffed"):
+        matching.body(request, Request("POST", "http://127.0.0.1:9/b", b'{"n": 2}', {}))
