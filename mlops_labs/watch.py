@@ -143,16 +143,28 @@ def changed_tasks(before: str, after: str, reference: str) -> set[str] | None:
 
 
 def _spans(source: str) -> dict[str, range] | None:
-    """Each top-level function's and class's lines (0-based, decorators included)."""
+    """Each top-level function's and class's lines (0-based, decorators included).
+
+    The comment and blank lines after a body count as its own: a trailing comment (or the
+    ``# END SOLUTION`` of a pasted solution) changes no other task's behaviour.
+    """
     try:
         tree = ast.parse(source)
     except SyntaxError:
         return None
+    lines = source.splitlines()
+    starts = [
+        min([n.lineno, *(d.lineno for d in getattr(n, "decorator_list", []))]) - 1
+        for n in tree.body
+    ]
     spans = {}
-    for node in tree.body:
+    for index, node in enumerate(tree.body):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            first = min([node.lineno, *(d.lineno for d in node.decorator_list)]) - 1
-            spans[node.name] = range(first, node.end_lineno or node.lineno)
+            end = node.end_lineno or node.lineno
+            limit = starts[index + 1] if index + 1 < len(starts) else len(lines)
+            while end < limit and lines[end].strip()[:1] in ("", "#"):
+                end += 1
+            spans[node.name] = range(starts[index], end)
     return spans
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from mlops_labs import catalogue
 from mlops_labs.solution_regions import strip
 from mlops_labs.watch import changed_tasks
 from mlops_labs.workspace import REFERENCE_DIR
@@ -57,3 +58,22 @@ def test_a_change_outside_every_tasks_code_re_checks_the_whole_file(edit):
 def test_an_unchanged_file_touches_no_task():
     starter, reference = _starter("bqml.py")
     assert changed_tasks(starter, starter, reference) == set()
+
+
+@pytest.mark.parametrize(
+    "task", [t for t in catalogue.all_tasks() if t.kind == "code"], ids=lambda t: t.id
+)
+def test_a_whole_solution_pasted_in_re_checks_its_task_not_the_file(task):
+    # The pasted region ends in "# END SOLUTION", a comment past the function's last statement.
+    starter, reference = _starter(task.file)
+    others = {t.id for t in catalogue.all_tasks() if t.kind == "code"} - {task.id}
+    touched = changed_tasks(starter, strip(reference, task.file, only=others), reference)
+    assert touched is not None and task.id in touched
+    assert touched <= {t.id for t in catalogue.all_tasks() if t.file == task.file}
+
+
+def test_a_comment_added_after_a_functions_last_line_belongs_to_that_function():
+    starter, reference = _starter("bqml.py")
+    stub = next(line for line in starter.splitlines() if 'NotImplementedError("Lab 6.5.3 ' in line)
+    edited = starter.replace(stub, stub + "\n    # tried ML.EVALUATE first\n", 1)
+    assert changed_tasks(starter, edited, reference) == {"6.5.3"}
