@@ -28,7 +28,8 @@ READY = "ready"
 class Helper:
     """The helper process, started at once, useful once it says it is ready."""
 
-    def __init__(self, cloud: CloudMode, project: Path) -> None:
+    def __init__(self, cloud: CloudMode, project: Path, warm: tuple[str, ...] = ()) -> None:
+        """Start the helper; it runs the ``warm`` tasks' scenarios once before it is ready."""
         # spawn, not fork: the watcher has sandbox threads running, which a fork would not copy.
         self._cloud = cloud
         self._project = project
@@ -36,7 +37,7 @@ class Helper:
         self._connection, theirs = context.Pipe()
         self._process = context.Process(
             target=serve,
-            args=(theirs, cloud.value, str(project)),
+            args=(theirs, cloud.value, str(project), warm),
             name="mlops-labs-check-helper",
             daemon=True,
         )
@@ -137,7 +138,7 @@ def split(seconds: dict[str, float]) -> frozenset[str]:
     return frozenset(helpers)
 
 
-def serve(connection: Connection, cloud: str, project: str) -> None:
+def serve(connection: Connection, cloud: str, project: str, warm: tuple[str, ...] = ()) -> None:
     """The helper's loop: load, say ready, then run the second share of each request."""
     from . import catalogue
     from .pytest_plugin import kept_sandboxes
@@ -149,7 +150,7 @@ def serve(connection: Connection, cloud: str, project: str) -> None:
     sys.dont_write_bytecode = True
     mode = CloudMode(cloud)
     with kept_sandboxes(mode):
-        _warm_up()
+        _warm_up(catalogue.select(list(warm)) if warm else (), mode, Path(project))
         connection.send(READY)
         while (request := _receive(connection)) is not None:
             ids, labs_dir, helpers = request
@@ -175,9 +176,18 @@ def _receive(
         return None  # the watcher is gone
 
 
-def _warm_up() -> None:
-    """Import what the scenarios use, so the first share does not wait for it."""
+def _warm_up(tasks: tuple[Task, ...], mode: CloudMode, project: Path) -> None:
+    """Import what the scenarios use and run ``tasks``' scenarios once on the reference.
+
+    A scenario's first run in a process pays for more than imports (moto loading a service's
+    backend, DuckDB's first database, the step modules): paid here, while the watcher runs its
+    own first check, the learner's first save is answered as fast as the next.
+    """
     import boto3  # noqa: F401
     import pandas  # noqa: F401
     import sklearn  # noqa: F401
     from google.cloud import aiplatform, bigquery, storage  # noqa: F401
+
+    if tasks:
+        with contextlib.suppress(Exception):  # only a warm-up: the real runs report failures
+            scenario_runner.run(tasks, project=project, cloud=mode)

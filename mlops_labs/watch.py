@@ -53,7 +53,7 @@ def watch(
     # Live runs create real resources and keep a ledger: one process at a time. On one core, a
     # second process would only take turns with this one.
     shared = mode is not modes.CloudMode.LIVE and (os.cpu_count() or 1) > 1
-    helper = Helper(mode, project.find_root()) if shared else None
+    helper = Helper(mode, project.find_root(), warm=tuple(t.id for t in tasks)) if shared else None
     try:
         with kept_sandboxes(mode):
             return _watch(tasks, folder, cloud, labs_dir, console, stop, helper)
