@@ -41,6 +41,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="check again each time a lab file is saved (Ctrl-C to stop)",
     )
+    check.add_argument(
+        "--no-helper",
+        action="store_true",
+        help="with --watch: no second process sharing the scenarios (less memory, slower)",
+    )
     start = commands.add_parser(
         "start", help="make a learner workspace: the starter lab code and a hunt worksheet"
     )
@@ -116,10 +121,17 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "check":
             from .check import check
 
+            if args.no_helper and not args.watch:
+                raise KitError("--no-helper only applies to --watch: add --watch, or leave it out")
             if args.watch:
                 from .watch import watch
 
-                return watch(args.targets, cloud=args.cloud, labs_dir=args.labs_dir)
+                return watch(
+                    args.targets,
+                    cloud=args.cloud,
+                    labs_dir=args.labs_dir,
+                    helper=not args.no_helper,
+                )
             return check(args.targets, cloud=args.cloud, labs_dir=args.labs_dir)
         if args.command == "start":
             return _start(args.directory)

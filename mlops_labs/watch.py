@@ -40,8 +40,12 @@ def watch(
     labs_dir: str | None = None,
     console: Console | None = None,
     stop: threading.Event | None = None,
+    helper: bool = True,
 ) -> int:
-    """Check ``targets`` now and after every save, until Ctrl-C (or ``stop`` is set)."""
+    """Check ``targets`` now and after every save, until Ctrl-C (or ``stop`` is set).
+
+    ``helper=False`` keeps it to one process (see ``scenario_helper``).
+    """
     console = console or Console(highlight=False, soft_wrap=True)
     stop = stop or threading.Event()
     folder = _folder(labs_dir)
@@ -52,14 +56,14 @@ def watch(
     mode = modes.resolve(cloud)
     # Live runs create real resources and keep a ledger: one process at a time. On one core, a
     # second process would only take turns with this one.
-    shared = mode is not modes.CloudMode.LIVE and (os.cpu_count() or 1) > 1
-    helper = Helper(mode, project.find_root(), warm=tuple(t.id for t in tasks)) if shared else None
+    shared = helper and mode is not modes.CloudMode.LIVE and (os.cpu_count() or 1) > 1
+    second = Helper(mode, project.find_root(), warm=tuple(t.id for t in tasks)) if shared else None
     try:
         with kept_sandboxes(mode):
-            return _watch(tasks, folder, cloud, labs_dir, console, stop, helper)
+            return _watch(tasks, folder, cloud, labs_dir, console, stop, second)
     finally:
-        if helper is not None:
-            helper.close()
+        if second is not None:
+            second.close()
 
 
 def _watch(

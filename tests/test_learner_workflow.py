@@ -177,6 +177,25 @@ def test_watch_rechecks_the_task_of_a_saved_file(workspace):
     assert "· 6.1.4" in text and "model.py saved" in text and "✔ 6.1.4" in text
 
 
+def test_watch_with_no_helper_stays_one_process(workspace, monkeypatch):
+    def no_second_process(*args, **kwargs):
+        raise AssertionError("--no-helper started a helper process")
+
+    monkeypatch.setattr("mlops_labs.watch.Helper", no_second_process)
+    out_file = workspace.parent / "watch.txt"
+    console = Console(file=out_file.open("w"), highlight=False, soft_wrap=True, width=200)
+    stop = threading.Event()
+    stop.set()  # the first check, then stop at the first poll
+    assert watch(["6.5.1"], console=console, stop=stop, helper=False) == 1
+    assert "· 6.5.1" in out_file.read_text()
+
+
+def test_no_helper_without_watch_is_refused_in_one_line(workspace, capsys):
+    assert run_cli("check", "--no-helper", "6.1.4") == 2
+    error = capsys.readouterr().err
+    assert "--no-helper only applies to --watch" in error and error.count("\n") == 1
+
+
 def test_verify_finds_a_duplicated_marker_and_missing_hints(tmp_path, monkeypatch):
     assert verify.static_problems(REFERENCE) == []
     labs = tmp_path / "labs"
