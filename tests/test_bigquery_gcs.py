@@ -239,6 +239,15 @@ def test_export_data_follows_bigquerys_rules(client, dataset, bucket):
             f"EXPORT DATA OPTIONS(uri='gs://{BUCKET}/x.csv', format='CSV') AS SELECT 1 AS a"
         ).result()
     assert "exactly one wildcard" in caught.value.message
+    for options, message in (
+        ("format='CSV', colour='red'", "Unknown option: colour"),
+        ("format='CSV', header=CONCAT('a')", "The header option of EXPORT DATA must be a literal"),
+    ):
+        with pytest.raises(exceptions.BadRequest) as caught:
+            client.query(
+                f"EXPORT DATA OPTIONS(uri='gs://{BUCKET}/o/*.csv', {options}) AS SELECT 1 AS a"
+            ).result()
+        assert message in caught.value.message
     client.query(
         f"EXPORT DATA OPTIONS(uri='gs://{BUCKET}/j/*.json', format='JSON') AS "
         "SELECT 1 AS a, DATE '2026-01-29' AS d"

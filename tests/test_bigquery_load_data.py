@@ -115,6 +115,8 @@ def test_load_data_into_a_new_table_detects_its_schema(client, bucket):
         ("format = 'CSV'", "requires the uris option"),
         ("format = 'ORC', uris = ['gs://lake/raw/*']", "format ORC is not supported"),
         ("format = 'CSV', uris = ['gs://lake/none/*']", "Not found: URI gs://lake/none/*"),
+        ("format = 'CSV', uris = [1]", "must be an array of string literals"),
+        ("format = 'CSV', uris = ['gs://lake/raw/*'], quote = CONCAT('a')", "must be a literal"),
     ],
 )
 def test_a_load_data_the_sandbox_cannot_run_is_refused_and_loads_nothing(
