@@ -26,6 +26,7 @@ from .errors import Invalid, InvalidQuery
 from .jobs import QueryContext, duckdb_error
 from .models import QueryResult
 from .sql import Statement, StatementKind
+from .statement_options import literal, option_pairs
 from .storage import SHARD, CloudStorage, split_uri
 from .values import Field, field_from_duckdb
 
@@ -223,22 +224,10 @@ def run_export_data(
 
 def _export_options(tree: exp.Export) -> dict[str, Any]:
     options: dict[str, Any] = {}
-    properties = tree.args.get("options")
-    for prop in properties.expressions if properties is not None else []:
-        if isinstance(prop, exp.FileFormatProperty):
-            name, value = "format", prop.this
-        elif isinstance(prop, exp.Property):
-            name, value = prop.name.lower(), prop.args.get("value")
-        else:
-            raise InvalidQuery(f"Unsupported EXPORT DATA option: {prop.sql(dialect='bigquery')}")
+    for name, value in option_pairs(tree.args.get("options"), "EXPORT DATA"):
         if name not in _EXPORT_OPTIONS:
             raise InvalidQuery(f"Unknown option: {name}")
-        if isinstance(value, exp.Boolean):
-            options[name] = bool(value.this)
-        elif isinstance(value, exp.Literal | exp.Var | exp.Identifier):
-            options[name] = value.name
-        else:
-            raise InvalidQuery(f"The {name} option of EXPORT DATA must be a literal")
+        options[name] = literal(name, value, "EXPORT DATA")
     return options
 
 

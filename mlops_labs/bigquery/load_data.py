@@ -18,6 +18,7 @@ from .jobs import QueryContext
 from .loads import load_files
 from .models import QueryResult
 from .sql import Statement, table_parts
+from .statement_options import literal, option_pairs
 from .storage import CloudStorage
 from .values import Field
 
@@ -84,31 +85,18 @@ def run_load_data(
 
 def _options(tree: exp.LoadData) -> dict[str, Any]:
     options: dict[str, Any] = {}
-    properties = tree.args.get("files")
-    for prop in properties.expressions if properties is not None else []:
-        if isinstance(prop, exp.FileFormatProperty):
-            name, value = "format", prop.this
-        elif isinstance(prop, exp.Property):
-            name, value = prop.name.lower(), prop.args.get("value")
-        else:
-            raise InvalidQuery(f"Unsupported LOAD DATA option: {prop.sql(dialect='bigquery')}")
+    for name, value in option_pairs(tree.args.get("files"), "LOAD DATA"):
         if name not in ("format", "uris", *_OPTIONS):
             raise InvalidQuery(f"LOAD DATA option {name} is not supported by the BigQuery sandbox")
-        options[name] = _value(name, value)
+        options[name] = _uris(value) if name == "uris" else literal(name, value, "LOAD DATA")
     return options
 
 
-def _value(name: str, value: Any) -> Any:
-    if name == "uris":
-        items = value.expressions if isinstance(value, exp.Array) else [value]
-        if not all(isinstance(item, exp.Literal) and item.is_string for item in items):
-            raise InvalidQuery("The uris option of LOAD DATA must be an array of string literals")
-        return [item.this for item in items]
-    if isinstance(value, exp.Boolean):
-        return bool(value.this)
-    if isinstance(value, exp.Literal | exp.Var | exp.Identifier):
-        return value.name
-    raise InvalidQuery(f"The {name} option of LOAD DATA must be a literal")
+def _uris(value: Any) -> list[str]:
+    items = value.expressions if isinstance(value, exp.Array) else [value]
+    if not all(isinstance(item, exp.Literal) and item.is_string for item in items):
+        raise InvalidQuery("The uris option of LOAD DATA must be an array of string literals")
+    return [item.this for item in items]
 
 
 def _field(column: exp.Expression) -> dict[str, Any]:
