@@ -274,17 +274,22 @@ def test_a_live_run_removes_everything_it_made(sandboxes, ledgers, capsys):
     assert not list(ledgers.glob("*.json"))
 
 
+def _after_deploying(folder: Path, then: str) -> Path:
+    """The reference lab code in ``folder``, running ``then`` once the model is deployed."""
+    shutil.copytree(REFERENCE_DIR, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    bqml = folder / "bqml.py"
+    bqml.write_text(
+        bqml.read_text() + "\n\nimport time as _time\n\n_deploy = deploy_and_predict\n\n\n"
+        "def deploy_and_predict(*args, **kwargs):\n"
+        f"    answer = _deploy(*args, **kwargs)\n    {then}\n    return answer\n"
+    )
+    return folder
+
+
 def test_a_failed_scenario_still_removes_what_it_made(sandboxes, tmp_path, capsys):
     _, gcp = sandboxes
-    broken = tmp_path / "labs"
-    shutil.copytree(REFERENCE_DIR, broken, ignore=shutil.ignore_patterns("__pycache__"))
-    bqml = broken / "bqml.py"
     # Fails after the endpoint is made and the model deployed: the worst moment to stop.
-    bqml.write_text(
-        bqml.read_text()
-        + "\n\n_deploy = deploy_and_predict\n\n\ndef deploy_and_predict(*args, **kwargs):\n"
-        "    _deploy(*args, **kwargs)\n    raise RuntimeError('the network went away')\n"
-    )
+    broken = _after_deploying(tmp_path / "labs", "raise RuntimeError('the network went away')")
 
     code = _run_pytest(*_live_args(gcp, f"--labs-dir={broken}"), str(ROOT / SCENARIOS[1]))
 
@@ -293,9 +298,18 @@ def test_a_failed_scenario_still_removes_what_it_made(sandboxes, tmp_path, capsy
     assert _leftovers(gcp) == {}
 
 
-def _start_live_subprocess(gcp: GoogleCloudSandbox) -> subprocess.Popen:
+def _start_live_subprocess(gcp: GoogleCloudSandbox, tmp_path: Path) -> subprocess.Popen:
+    # It pauses once the model is deployed, so a signal sent when the ledger shows resources
+    # lands mid-scenario however quickly (or slowly, on a loaded machine) the run goes.
+    labs = _after_deploying(tmp_path / "labs", "_time.sleep(120)")
     return subprocess.Popen(
-        [sys.executable, "-m", "pytest", *_live_args(gcp), str(ROOT / SCENARIOS[1])],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            *_live_args(gcp, f"--labs-dir={labs}"),
+            str(ROOT / SCENARIOS[1]),
+        ],
         cwd=ROOT,
         env={**os.environ},
         stdout=subprocess.PIPE,
@@ -315,9 +329,9 @@ def _wait_for_resources(ledgers: Path, count: int, process: subprocess.Popen) ->
     raise AssertionError(f"the live run never recorded {count} resources: {process.communicate()}")
 
 
-def test_ctrl_c_in_the_middle_still_removes_everything(sandboxes, ledgers):
+def test_ctrl_c_in_the_middle_still_removes_everything(sandboxes, ledgers, tmp_path):
     _, gcp = sandboxes
-    process = _start_live_subprocess(gcp)
+    process = _start_live_subprocess(gcp, tmp_path)
     _wait_for_resources(ledgers, 2, process)
 
     process.send_signal(signal.SIGINT)
@@ -328,9 +342,9 @@ def test_ctrl_c_in_the_middle_still_removes_everything(sandboxes, ledgers):
     assert not list(ledgers.glob("*.json"))
 
 
-def test_a_killed_run_leaves_a_ledger_that_cleanup_empties(sandboxes, ledgers, capsys):
+def test_a_killed_run_leaves_a_ledger_that_cleanup_empties(sandboxes, ledgers, capsys, tmp_path):
     _, gcp = sandboxes
-    process = _start_live_subprocess(gcp)
+    process = _start_live_subprocess(gcp, tmp_path)
     ledger = _wait_for_resources(ledgers, 2, process)
 
     os.killpg(process.pid, signal.SIGKILL)
