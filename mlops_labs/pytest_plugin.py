@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from . import catalogue, workspace
+from . import catalogue, gc_pacing, workspace
 from .cloud import environment, modes
 from .cloud.aws_sandbox import AwsSandbox
 from .cloud.gcp_sandbox import GoogleCloudSandbox
@@ -63,6 +63,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help=f"run the scenarios against the lab code in this folder (env {workspace.ENV_VAR})",
     )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests() -> None:
+    gc_pacing.pause()
+
+
+def pytest_collection_finish() -> None:
+    gc_pacing.settle()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure() -> None:
+    gc_pacing.restore()
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from . import gc_pacing
 from .catalogue import Task
 from .cloud.modes import CloudMode
 
@@ -212,7 +213,7 @@ def run(
     if labs_dir is not None:
         args.append(f"--labs-dir={labs_dir}")
     # The board is the report: pytest's own output would only repeat it with tracebacks.
-    with contextlib.redirect_stdout(io.StringIO()) as printed:
+    with contextlib.redirect_stdout(io.StringIO()) as printed, gc_pacing.contained():
         exit_code = pytest.main(args, plugins=plugins)
     if collector.errors or exit_code in (
         pytest.ExitCode.INTERNAL_ERROR,
