@@ -519,6 +519,29 @@ def test_pg_last_query_id_is_the_statement_before(db):
     assert history(db, failed_id)["status"] == "failed"
 
 
+def test_a_view_over_the_history_sees_every_statement_before_it_is_read(db):
+    # History rows wait in memory until a statement may read them; a view reads them unnamed.
+    db.execute("CREATE VIEW recent AS SELECT query_id, query_type FROM sys_query_history")
+    made = db.execute("CREATE TABLE t (a INT)")
+    inserted = db.execute("INSERT INTO t VALUES (1)")
+    seen = db.query("SELECT query_id, query_type FROM recent WHERE query_id >= %s", [made.query_id])
+    assert seen == [(made.query_id, "CREATE"), (inserted.query_id, "INSERT")]
+
+
+def test_scans_of_a_table_made_again_count_its_new_columns(db):
+    db.run_script("CREATE TABLE t (a INT); INSERT INTO t VALUES (1), (2)")
+    first = db.execute("SELECT * FROM t")
+    assert scanned(db, first.query_id) == [("t", 2, 2 * 4)]
+    db.run_script(
+        "DROP TABLE t; CREATE TABLE t (a BIGINT, b VARCHAR(8)); INSERT INTO t VALUES (1, 'xy')"
+    )
+    again = db.execute("SELECT * FROM t")
+    assert scanned(db, again.query_id) == [("t", 1, 8 + 2)], "the old column list was kept"
+    db.execute("ALTER TABLE t ADD COLUMN c INT")
+    altered = db.execute("SELECT * FROM t")
+    assert scanned(db, altered.query_id) == [("t", 1, 8 + 2 + 4)], "the added column is missing"
+
+
 def test_each_warehouse_starts_empty_and_closing_one_leaves_the_others():
     # Databases are opened ahead of need and closed off the caller's path (warehouse.databases).
     first = Warehouse(clock=PINNED)

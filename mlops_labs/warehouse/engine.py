@@ -19,7 +19,7 @@ from sqlglot.errors import ParseError, TokenError
 from . import databases, dialect
 from .catalog import Catalog
 from .errors import SqlSyntaxError, UndefinedObject, UnsupportedFeature, WarehouseError
-from .system_views import SystemViews
+from .system_views import READS_VIEWS, SystemViews
 
 # DuckDB's type names as Redshift reports them (pg_type names, as the Data API shows them).
 _REDSHIFT_TYPES = {
@@ -74,6 +74,8 @@ class Result:
 
 
 Clock = Callable[[], datetime]
+# Statements that leave every table's columns as they were.
+_KEEPS_COLUMNS = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "COPY", "UNLOAD"})
 
 
 class Warehouse:
@@ -99,6 +101,9 @@ class Warehouse:
         # Redshift's default schema is public; the SYS views stay in main, found by the path.
         self._db.execute("CREATE SCHEMA public")
         self._db.execute("SET search_path = 'public,main'")
+        # A plain view may read the SYS views without naming them: once one exists, the
+        # history rows are written before every statement.
+        self._views_defined = False
         self.slices = slices
         self._clock = clock
         self._s3_client = s3_client
@@ -152,6 +157,8 @@ class Warehouse:
         self, sql: str, parameters: Sequence[Any] | Mapping[str, Any] | None, arrow: bool
     ) -> Result:
         with self._lock:
+            if self._views_defined or READS_VIEWS.search(sql):
+                self._bookkeep(self.system.flush)
             if self.query_id:
                 # A statement inside another (UNLOAD's query) is part of it, as in Redshift:
                 # the outer query id, no history row of its own, its scans under that id.
@@ -166,9 +173,13 @@ class Warehouse:
             try:
                 result, tree = self._dispatch(sql, parameters, arrow)
             except WarehouseError as exc:
+                self.system.forget_columns()
                 self._record(sql, started, clock, None, str(exc))
                 raise
             else:
+                if result.statement not in _KEEPS_COLUMNS:
+                    self.system.forget_columns()
+                    self._views_defined |= result.statement.endswith(" VIEW")
                 result.query_id = self.query_id
                 self._record(sql, started, clock, result, None)
                 self._record_scans(result, tree)

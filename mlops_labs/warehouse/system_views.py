@@ -4,10 +4,15 @@
 ``sys_unload_history`` carry a subset of the real views' columns, with the same names; the
 load and unload views add ``iam_role``, the role each COPY or UNLOAD named. Bytes
 scanned follow Redshift's columnar rule: only the columns a query references are read.
+
+Writing a history row costs a DuckDB statement of its own, about as much as a small query: the
+rows of ``sys_query_history`` and ``sys_query_detail`` wait in memory and are written together
+when a statement may read them (``flush``), as the warehouse decides before each statement.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -40,6 +45,11 @@ NAMES = (
     "svv_table_info",
 )  # fmt: skip
 
+# A statement that names one of these may read the views (or the last query id, kept in them).
+READS_VIEWS = re.compile(r"(sys_|svv_|pg_last_query_id)", re.IGNORECASE)
+# The columns of the views whose rows wait in memory, in the order of SCHEMA.
+_BUFFERED = {"sys_query_history": 9, "sys_query_detail": 5}
+
 # Bytes per value of fixed-width types, as Redshift stores them uncompressed.
 _WIDTHS = {
     "BIGINT": 8, "DOUBLE": 8, "TIMESTAMP": 8, "TIMESTAMP WITH TIME ZONE": 8, "INTEGER": 4,
@@ -53,7 +63,24 @@ class SystemViews:
     def __init__(self, db: Any) -> None:
         self._db = db
         self._next_id = 1
+        self._pending: dict[str, list[list[Any]]] = {view: [] for view in _BUFFERED}
+        self._columns: dict[tuple[str | None, str], dict[str, str]] = {}
         db.execute(SCHEMA)
+
+    def flush(self) -> None:
+        """Write the history rows waiting in memory, one statement per view."""
+        for view, rows in self._pending.items():
+            if rows:
+                row = "(" + ", ".join("?" * _BUFFERED[view]) + ")"
+                values = [value for each in rows for value in each]
+                self._db.execute(
+                    f"INSERT INTO {view} VALUES " + ", ".join([row] * len(rows)), values
+                )
+                rows.clear()
+
+    def forget_columns(self) -> None:
+        """Forget the tables' column lists (a statement may have changed them)."""
+        self._columns.clear()
 
     def new_query_id(self) -> int:
         """A fresh query id, as PG_LAST_QUERY_ID() would report."""
@@ -74,8 +101,7 @@ class SystemViews:
         error: str | None = None,
     ) -> None:
         """One row of sys_query_history."""
-        self._db.execute(
-            "INSERT INTO sys_query_history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        self._pending["sys_query_history"].append(
             [
                 query_id, query_type, "failed" if error else "success", started, ended,
                 elapsed_us, returned_rows, text[:4000], error,
@@ -85,10 +111,7 @@ class SystemViews:
     def record_scans(self, query_id: int, tree: exp.Expression) -> None:
         """One sys_query_detail scan row per base table the query reads."""
         for table, rows, size in self._scans(tree):
-            self._db.execute(
-                "INSERT INTO sys_query_detail VALUES (?, 'scan', ?, ?, ?)",
-                [query_id, table, rows, size],
-            )
+            self._pending["sys_query_detail"].append([query_id, "scan", table, rows, size])
 
     def record_table(self, design: TableDesign) -> None:
         """The table's row of svv_table_info, as Redshift shows its physical design."""
@@ -150,11 +173,15 @@ class SystemViews:
                 continue
             columns = {n: t for n, t in described.items() if everything or n.lower() in referenced}
             name = f'"{schema}"."{table}"' if schema else f'"{table}"'
-            rows = self._db.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
-            scans.append((table, rows, self._bytes(name, columns, rows)))
+            scans.append((table, *self._rows_and_bytes(name, columns)))
         return scans
 
     def _describe(self, schema: str | None, table: str) -> dict[str, str]:
+        if (schema, table) not in self._columns:
+            self._columns[schema, table] = self._read_columns(schema, table)
+        return self._columns[schema, table]
+
+    def _read_columns(self, schema: str | None, table: str) -> dict[str, str]:
         found = self._db.execute(
             # duckdb_columns() rather than the information_schema view built on it: half the
             # cost, and this runs for every table every statement reads.
@@ -165,20 +192,20 @@ class SystemViews:
         ).fetchall()
         return dict(found)
 
-    def _bytes(self, table: str, columns: dict[str, str], rows: int) -> int:
-        size = 0
+    def _rows_and_bytes(self, table: str, columns: dict[str, str]) -> tuple[int, int]:
+        """The table's row count and the bytes a scan of ``columns`` reads, in one query."""
+        fixed = 0
         variable = []
         for name, data_type in columns.items():
             width = _WIDTHS.get(data_type.upper())
             if width is None and data_type.upper().startswith("DECIMAL"):
                 width = 8
             if width is None:
-                variable.append(name)
+                variable.append(f'coalesce(sum(strlen(CAST("{name}" AS VARCHAR))), 0)')
             else:
-                size += width * rows
-        if variable:
-            total = " + ".join(
-                f'coalesce(sum(strlen(CAST("{n}" AS VARCHAR))), 0)' for n in variable
-            )
-            size += int(self._db.execute(f"SELECT {total} FROM {table}").fetchone()[0])
-        return size
+                fixed += width
+        measured = " + ".join(variable) or "0"
+        # fetchall: a result fetched only in part would hold the connection (DuckDB refuses the
+        # next relation, e.g. UNLOAD's query, until it is finished).
+        [(rows, size)] = self._db.execute(f"SELECT count(*), {measured} FROM {table}").fetchall()
+        return rows, fixed * rows + int(size)
