@@ -153,3 +153,25 @@ def test_changing_one_sql_statement_fails_its_replay_with_the_difference(tmp_pat
     assert message.startswith("No recorded response for POST /bigquery/v2/projects/"), message
     assert "differs in its body (SQL)" in message
     assert "-ORDER BY roc_auc DESC" in message and "+ORDER BY log_loss" in message
+
+
+def test_a_kept_client_answers_from_each_cassette_in_turn(tmp_path):
+    """The kit keeps its boto3 clients across scenarios; their connections stay with a cassette."""
+    from mlops_labs.cloud import aws_clients
+
+    first, second = tmp_path / "first.yaml", tmp_path / "second.yaml"
+    with AwsSandbox() as aws, environment.applied(aws.environment()):
+        aws_clients.forget()
+        for path, bucket in ((first, "bucket-one"), (second, "bucket-two")):
+            with recording.recording(path, lambda: True, answered_by="offline sandboxes"):
+                s3 = aws_clients.client("s3")
+                s3.create_bucket(Bucket=bucket)
+                s3.list_buckets()
+        made = aws_clients.client("s3")
+        answers = []
+        for path in (first, second, first):
+            with recording.replaying(path, path.stem):
+                assert aws_clients.client("s3") is made, "the kept client was made again"
+                answers.append([b["Name"] for b in made.list_buckets()["Buckets"]])
+        aws_clients.forget()
+    assert answers == [["bucket-one"], ["bucket-one", "bucket-two"], ["bucket-one"]]

@@ -150,12 +150,12 @@ def recording(
 
 @contextlib.contextmanager
 def _own_clients() -> Iterator[None]:
-    """The kit's kept boto3 clients are made afresh inside a cassette and dropped after it."""
-    aws_clients.forget()
+    """The kit's kept boto3 clients open their connections afresh inside a cassette."""
+    aws_clients.hang_up()
     try:
         yield
     finally:
-        aws_clients.forget()
+        aws_clients.hang_up()
 
 
 def write_provenance(path: Path, answered_by: str) -> None:

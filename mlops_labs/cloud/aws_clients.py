@@ -3,10 +3,10 @@
 Making a boto3 client costs 15-25 ms (its service model, endpoint rules and event hooks);
 the scenarios' steps and the embedded warehouse would make dozens per task. A client depends
 only on the settings boto3 reads when it is made, so one is kept per service and settings,
-until ``forget()``: a client keeps the connections it opened, so one made while a cassette was
-recording or replaying must not outlive that cassette, nor one made against a sandbox outlive
-the run (a later sandbox may get the same port). Lab code makes its own clients, as a
-practitioner's would.
+until ``forget()``. A client keeps the connections it opened: a cassette hangs them up
+(``hang_up()``) as it starts and ends, so none opened through one cassette answers inside
+another; a run forgets the clients, so none outlives its sandboxes (a later sandbox may get the
+same port). Lab code makes its own clients, as a practitioner's would.
 """
 
 from __future__ import annotations
@@ -48,6 +48,13 @@ def forget() -> None:
     """Drop every kept client (a cassette or a run ends or begins)."""
     with _lock:
         _made.clear()
+
+
+def hang_up() -> None:
+    """Close every kept client's connections; the clients open new ones when next used."""
+    with _lock:
+        for kept in _made.values():
+            kept.close()
 
 
 def fresh_default_session() -> Any:
