@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from . import __version__, project
+from . import __version__, gc_pacing, project
 from .cloud import modes
 from .errors import KitError
 from .scenario_runner import RunError
@@ -185,6 +185,13 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
+def run() -> None:
+    """The ``mlops-labs`` command: ``main``, then exit with its code."""
+    code = main()
+    gc_pacing.before_exit()
+    sys.exit(code)
+
+
 def _console() -> Any:
     from rich.console import Console
 
@@ -209,4 +216,4 @@ def _start(directory: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import shutil
 from pathlib import Path
 
@@ -68,3 +69,13 @@ def test_a_folder_without_lab_code_is_refused(capsys, tmp_path):
     code, _, err = _run(capsys, "check", "--labs-dir", str(tmp_path))
     assert code == 2
     assert "is not a lab code folder (it has no __init__.py)" in err
+
+
+def test_the_command_exits_with_the_code_of_main_leaving_its_heap_to_the_exit(monkeypatch):
+    # Interpreter shutdown would otherwise walk every object of every loaded SDK (about 1.3 s).
+    monkeypatch.setattr(cli, "main", lambda: 3)
+    gc.unfreeze()
+    with pytest.raises(SystemExit) as exited:
+        cli.run()
+    assert exited.value.code == 3
+    assert gc.get_freeze_count() > 0, "the heap was not frozen before the exit"

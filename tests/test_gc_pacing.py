@@ -37,7 +37,8 @@ def test_a_run_pauses_then_paces_then_puts_everything_back(outside_any_run):
     assert gc.get_threshold() == (gc_pacing.YOUNG_THRESHOLD, 10, 10)
     assert gc.get_freeze_count() > len(made_while_loading), "what loading made was not frozen"
     gc_pacing.restore()
-    assert (gc.isenabled(), gc.get_threshold(), gc.get_freeze_count()) == (True, (700, 10, 10), 0)
+    assert (gc.isenabled(), gc.get_threshold()) == (True, (700, 10, 10))
+    assert gc.get_freeze_count() > 0, "unfrozen: the interpreter's shutdown would walk it all"
 
 
 def test_a_nested_run_leaves_the_pacing_to_the_outer_one(outside_any_run):
@@ -50,7 +51,7 @@ def test_a_nested_run_leaves_the_pacing_to_the_outer_one(outside_any_run):
     assert gc.get_threshold()[0] == gc_pacing.YOUNG_THRESHOLD, "the nested run undid the pacing"
     assert gc.get_freeze_count() > 0
     gc_pacing.restore()
-    assert (gc.isenabled(), gc.get_threshold(), gc.get_freeze_count()) == (True, (700, 10, 10), 0)
+    assert (gc.isenabled(), gc.get_threshold()) == (True, (700, 10, 10))
 
 
 def test_a_collector_found_disabled_stays_disabled(outside_any_run):
@@ -66,9 +67,10 @@ def test_a_run_refused_before_it_was_configured_still_gets_its_collector_back(ou
     with gc_pacing.contained():
         gc_pacing.pause()  # the run loaded its conftests, then stopped at a bad option
     assert gc.isenabled() and gc_pacing._saved == [], "the collector was left paused"
+    assert gc.get_freeze_count() == 0
 
 
-def test_an_in_process_run_paces_its_tests_and_puts_the_collector_back(tmp_path, outside_any_run):
+def test_an_in_process_run_paces_its_tests_and_leaves_nothing_frozen(tmp_path, outside_any_run):
     (tmp_path / "test_one.py").write_text(
         "import gc\n"
         "from mlops_labs import gc_pacing\n"
@@ -76,7 +78,9 @@ def test_an_in_process_run_paces_its_tests_and_puts_the_collector_back(tmp_path,
         "    assert gc.get_threshold()[0] == gc_pacing.YOUNG_THRESHOLD\n"
         "    assert gc.get_freeze_count() > 0\n"
     )
-    code = pytest.main([str(tmp_path), "-q", "-p", "no:cacheprovider", f"--rootdir={tmp_path}"])
+    with gc_pacing.contained():
+        code = pytest.main([str(tmp_path), "-q", "-p", "no:cacheprovider", f"--rootdir={tmp_path}"])
+        assert gc.get_freeze_count() > 0, "the run's end unfroze the heap"
     assert code == pytest.ExitCode.OK
     assert (gc.isenabled(), gc.get_threshold(), gc.get_freeze_count()) == (True, (700, 10, 10), 0)
     assert gc_pacing._saved == []
