@@ -30,6 +30,22 @@ def _marked(app: Any) -> Any:
     return wrapped
 
 
+def _handler_class() -> type:
+    from werkzeug.serving import WSGIRequestHandler
+
+    class NoDelayHandler(WSGIRequestHandler):
+        """Sends each write at once (TCP_NODELAY), as production servers do.
+
+        werkzeug writes a response's headers and its body apart; with Nagle's algorithm the
+        body then waits for the client's delayed ACK of the headers, up to 40 ms on Linux (the
+        token endpoint's answers took 45 ms where 2 ms do).
+        """
+
+        disable_nagle_algorithm = True
+
+    return NoDelayHandler
+
+
 class LoopbackServer:
     """Base of every offline sandbox: subclasses give ``name`` and ``wsgi_app()``."""
 
@@ -60,7 +76,13 @@ class LoopbackServer:
         # werkzeug logs every request at INFO; a scenario run should stay quiet.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         try:
-            server = make_server("127.0.0.1", 0, _marked(self.wsgi_app()), threaded=True)
+            server = make_server(
+                "127.0.0.1",
+                0,
+                _marked(self.wsgi_app()),
+                threaded=True,
+                request_handler=_handler_class(),
+            )
         except OSError as exc:
             raise SandboxError(f"{self.name} could not start on 127.0.0.1: {exc}") from None
         # serve_forever's default 0.5 s poll would be waited out by every stop().
