@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from . import catalogue, gc_pacing, workspace
+from . import catalogue, gc_pacing, split_run, workspace
 from .cloud import environment, modes
 from .cloud.aws_sandbox import AwsSandbox
 from .cloud.gcp_sandbox import GoogleCloudSandbox
@@ -58,6 +58,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     from .live.pytest_live import add_options
 
     add_options(group)
+    split_run.add_options(group)
     group.addoption(
         "--labs-dir",
         default=None,
@@ -79,6 +80,9 @@ def pytest_unconfigure() -> None:
     gc_pacing.restore()
 
 
+# First, so that the second process of a shared run drops its JUnit option before the JUnit
+# plugin reads it.
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     try:
         config.stash[_MODE] = modes.resolve(config.getoption("--cloud"))
@@ -100,6 +104,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "bad_input: a scenario about refusing bad input")
     config.addinivalue_line(
         "markers", "parity: a scenario setting an AWS task beside its Google Cloud twin"
+    )
+    split_run.register(
+        config, config.stash[_MODE] in (modes.CloudMode.OFFLINE, modes.CloudMode.REPLAY)
     )
 
 

@@ -161,6 +161,7 @@ def test_a_kept_client_answers_from_each_cassette_in_turn(tmp_path):
 
     first, second = tmp_path / "first.yaml", tmp_path / "second.yaml"
     with AwsSandbox() as aws, environment.applied(aws.environment()):
+        aws.reset()  # moto's accounts live as long as the process: earlier tests' buckets
         aws_clients.forget()
         for path, bucket in ((first, "bucket-one"), (second, "bucket-two")):
             with recording.recording(path, lambda: True, answered_by="offline sandboxes"):

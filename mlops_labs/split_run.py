@@ -1,0 +1,220 @@
+"""A scenario run shared with a second pytest process: the Google Cloud half runs there.
+
+Most of a scenario run is importing SDKs. Run alone, the Lab 6.1/6.2 step modules and the Lab
+6.4/6.5/migration ones each take about 60% of the whole run, as each half imports only its own
+SDKs (pytest-xdist's workers each collect, so import, everything). So when a run collects whole
+folders that hold both halves, with two cores or more, a second process runs the ``SECOND``
+step modules while this one runs the rest; the second one's reports come back through a pipe
+and are reported here as this run's own (progress, failures, exit code, JUnit or Cucumber
+report). Not shared: a run given files or node ids, live mode or recording (one account, one
+PROVENANCE.json), --basetemp or --trace-callers (one folder, one file), pytest-bdd's Cucumber
+JSON and Gherkin reporters, --pdb, -x, -s, --collect-only, a run inside a test, --no-split.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import IO, Any
+
+import pytest
+
+# Balanced by measured time: the Google Cloud side, 6.6 s run alone against 6.2 s for the rest.
+SECOND = ("test_lab_6_4.py", "test_lab_6_5.py", "test_migration.py")
+_PIPE_OPTION = "--split-report-fd"
+# Options that make pytest print something and stop.
+_SHOWS = ("help", "version", "showfixtures", "show_fixtures_per_test", "markers")
+_REPORTED = (
+    pytest.ExitCode.OK,
+    pytest.ExitCode.TESTS_FAILED,
+    pytest.ExitCode.INTERRUPTED,
+    pytest.ExitCode.NO_TESTS_COLLECTED,
+)
+
+
+def add_options(group: Any) -> None:
+    """``--no-split``, and the hidden option that hands the second process its pipe."""
+    group.addoption(
+        "--no-split",
+        action="store_true",
+        default=False,
+        help="run every scenario in this one process (no second process for the Google labs)",
+    )
+    group.addoption(_PIPE_OPTION, type=int, default=None, help=argparse.SUPPRESS)
+
+
+def register(config: pytest.Config, mode_allows: bool) -> None:
+    """Take this process's part in a shared run, if the run is shared."""
+    fd = config.getoption(_PIPE_OPTION)
+    if fd is not None:
+        # The first process writes the run's JUnit report; this one must not overwrite it.
+        config.option.xmlpath = None
+        config.pluginmanager.register(SecondProcess(config, os.fdopen(fd, "w", buffering=1)))
+    elif mode_allows and second_modules(config):
+        config.pluginmanager.register(FirstProcess(config))
+
+
+def second_modules(config: pytest.Config) -> list[Path]:
+    """The SECOND step modules a shared run of ``config`` hands over (none: not shared)."""
+    if not _may_split(config):
+        return []
+    folders = [Path(config.invocation_params.dir, arg) for arg in config.args]
+    if not folders or not all(folder.is_dir() for folder in folders):
+        return []  # files or node ids: run as given
+    steps = {p.resolve() for f in folders for p in f.rglob("test_*.py") if "step_defs" in p.parts}
+    second = sorted(p for p in steps if p.name in SECOND)
+    return second if second and len(second) < len(steps) else []
+
+
+def _may_split(config: pytest.Config) -> bool:
+    option = config.option
+    refused = (
+        option.no_split,
+        option.record_cassettes,
+        option.usepdb,
+        getattr(option, "trace", False),
+        option.maxfail,
+        option.collectonly,
+        *(getattr(option, name, False) for name in _SHOWS),  # prints something, runs nothing
+        getattr(option, "setuponly", False) or getattr(option, "setupplan", False),
+        option.capture == "no",
+        option.basetemp,  # one folder, emptied by each process as it starts
+        getattr(option, "trace_callers", None),  # one record of calls, written whole
+        # pytest-bdd keeps a scenario's steps beside its report, not in it: they would not
+        # cross the pipe.
+        getattr(option, "cucumber_json_path", None),
+        getattr(option, "gherkin_terminal_reporter", False),
+        getattr(option, "generate_missing", False),
+        "PYTEST_CURRENT_TEST" in os.environ,  # a run inside a test
+        os.name != "posix",  # the report pipe is an inherited file descriptor
+    )
+    return not any(refused) and _cores() >= 2
+
+
+def _cores() -> int:
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity else os.cpu_count() or 1
+
+
+class FirstProcess:
+    """Starts the second process, leaves it the SECOND modules, reports what it ran."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        read_end, write_end = os.pipe()
+        # What the second process says on stderr, shown if it fails; closed at unconfigure.
+        self.errors = tempfile.TemporaryFile()  # noqa: SIM115
+        # -P: not the working folder on sys.path, where pytest would rewrite the kit's asserts
+        # through setuptools' egg-info (as ``python -m pytest`` does).
+        command = [sys.executable, "-P", "-m", "pytest", *config.invocation_params.args]
+        self.process = subprocess.Popen(
+            [*command, f"{_PIPE_OPTION}={write_end}"],
+            cwd=config.invocation_params.dir,
+            pass_fds=(write_end,),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=self.errors,
+        )
+        os.close(write_end)
+        self.reports = os.fdopen(read_end, "r")
+
+    def pytest_ignore_collect(self, collection_path: Path) -> bool | None:
+        return True if collection_path.name in SECOND else None
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_collection(self, session: pytest.Session) -> Any:
+        # The run's total counts both processes' scenarios, for its progress and exit code.
+        result = yield
+        message = self._receive()
+        if message is not None and "collected" in message:
+            session.testscollected += message["collected"]
+        return result
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> Any:
+        # Interrupted (Ctrl-C), the run reports nothing more: unconfigure stops the second.
+        result = yield
+        self._report_second()
+        return result
+
+    def pytest_unconfigure(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.reports.close()
+        self.errors.close()
+
+    def _report_second(self) -> None:
+        hook = self.config.hook
+        while (message := self._receive()) is not None:
+            if "report" not in message:
+                continue
+            data = message["report"]
+            report = hook.pytest_report_from_serializable(config=self.config, data=data)
+            if isinstance(report, pytest.CollectReport):
+                hook.pytest_collectreport(report=report)
+                continue
+            if report.when == "setup":
+                hook.pytest_runtest_logstart(nodeid=report.nodeid, location=report.location)
+            hook.pytest_runtest_logreport(report=report)
+            if report.when == "teardown":
+                hook.pytest_runtest_logfinish(nodeid=report.nodeid, location=report.location)
+        code = self.process.wait()
+        # Failures, collection errors and "no tests" came through as reports; anything else
+        # (a crash, a usage error) is said here, with the end of what it wrote on stderr.
+        if code not in _REPORTED:
+            self.errors.seek(0)
+            said = self.errors.read().decode(errors="replace").strip().splitlines()[-15:]
+            hook.pytest_collectreport(
+                report=pytest.CollectReport(
+                    nodeid=" ".join(SECOND),
+                    outcome="failed",
+                    longrepr=f"the second process, running {', '.join(SECOND)}, exited with "
+                    f"{code}:\n" + "\n".join(said),
+                    result=[],
+                )
+            )
+
+    def _receive(self) -> dict[str, Any] | None:
+        line = self.reports.readline()
+        return json.loads(line) if line else None
+
+
+class SecondProcess:
+    """Runs only the SECOND modules and sends each report to the first process."""
+
+    def __init__(self, config: pytest.Config, pipe: IO[str]) -> None:
+        self.config = config
+        self.pipe = pipe
+
+    def pytest_ignore_collect(self, collection_path: Path) -> bool | None:
+        if collection_path.is_dir():
+            return None if any(any(collection_path.rglob(n)) for n in SECOND) else True
+        if collection_path.suffix == ".py" and collection_path.name != "conftest.py":
+            return None if collection_path.name in SECOND else True
+        return None
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self._send({"collected": len(session.items)})
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self._send_report(report)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self._send_report(report)
+
+    def pytest_unconfigure(self) -> None:
+        self.pipe.close()
+
+    def _send_report(self, report: pytest.TestReport | pytest.CollectReport) -> None:
+        data = self.config.hook.pytest_report_to_serializable(config=self.config, report=report)
+        self._send({"report": data})
+
+    def _send(self, message: dict[str, Any]) -> None:
+        self.pipe.write(json.dumps(message) + "\n")

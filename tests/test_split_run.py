@@ -1,0 +1,129 @@
+"""A run of whole folders shares the Google Cloud labs' step modules with a second process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from mlops_labs import split_run
+
+needs_two_cores = pytest.mark.skipif(split_run._cores() < 2, reason="shared only on 2+ cores")
+
+STEPS = """
+import os
+from pathlib import Path
+
+def _note(name):
+    with Path(os.environ["PIDS_FILE"]).open("a") as pids:
+        pids.write(f"{name} {os.getpid()}\\n")
+
+def test_one():
+    _note("{module}.one")
+
+def test_two():
+    _note("{module}.two")
+    assert not os.environ.get("FAIL_{module}"), "{module} was told to fail"
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A folder of two step modules, one of each half, and a test outside step_defs."""
+    (tmp_path / "pytest.ini").write_text("[pytest]\naddopts = -p no:cacheprovider\n")
+    steps = tmp_path / "step_defs"
+    steps.mkdir()
+    for module in ("test_lab_6_1", "test_lab_6_4"):
+        (steps / f"{module}.py").write_text(STEPS.replace("{module}", module))
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_kit.py").write_text(
+        STEPS.replace("{module}", "test_kit").replace("def test_two", "def _unused")
+    )
+    return tmp_path
+
+
+def run(project: Path, *args: str, **env: str) -> tuple[subprocess.CompletedProcess, dict]:
+    """``pytest ARGS`` in the project, as a user runs it; what ran in which process."""
+    pids = project / "pids.txt"
+    settings = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+    settings.update(env, PIDS_FILE=str(pids))
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", *args],
+        cwd=project,
+        env=settings,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    ran = dict(line.split() for line in pids.read_text().splitlines()) if pids.exists() else {}
+    pids.unlink(missing_ok=True)
+    return done, ran
+
+
+@needs_two_cores
+def test_the_google_labs_run_in_a_second_process_and_are_reported_as_this_runs(project):
+    done, ran = run(project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "5 passed" in done.stdout and "[100%]" in done.stdout, done.stdout
+    assert ran["test_lab_6_4.one"] == ran["test_lab_6_4.two"]
+    assert ran["test_lab_6_4.one"] != ran["test_lab_6_1.one"], "not shared"
+    assert ran["test_lab_6_1.one"] == ran["test_kit.one"], "the kit's tests left this process"
+
+
+@needs_two_cores
+def test_a_failure_over_there_fails_this_run_with_its_message_and_report(project):
+    done, ran = run(project, "--junitxml=report.xml", FAIL_test_lab_6_4="1")
+    assert done.returncode == 1
+    assert "test_lab_6_4 was told to fail" in done.stdout
+    assert "1 failed, 4 passed" in done.stdout, done.stdout
+    assert ran["test_lab_6_4.one"] != ran["test_lab_6_1.one"]
+    cases = ET.parse(project / "report.xml").getroot().iter("testcase")
+    assert sorted(c.get("name") for c in cases) == ["test_one"] * 3 + ["test_two"] * 2
+    assert len(list(ET.parse(project / "report.xml").getroot().iter("failure"))) == 1
+
+
+@needs_two_cores
+def test_a_second_process_that_dies_fails_the_run_saying_so(project):
+    steps = project / "step_defs" / "test_lab_6_4.py"
+    crash = 'import os, sys\nif any(a.startswith("--split-report-fd") for a in sys.argv):\n'
+    crash += "    os._exit(7)\n"
+    steps.write_text(crash + steps.read_text())
+    done, ran = run(project)
+    assert done.returncode == 1
+    assert "the second process, running test_lab_6_4.py" in done.stdout
+    assert "exited with 7" in done.stdout, done.stdout
+    assert "test_lab_6_1.one" in ran and "test_lab_6_4.one" not in ran
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["step_defs/test_lab_6_1.py", "step_defs/test_lab_6_4.py"],
+        ["--no-split"],
+        ["-x"],
+        ["-s"],
+        ["--record-cassettes", "--cassettes-dir=recorded"],
+        ["--basetemp=scratch"],
+        ["-p", "mlops_labs.access.tracing", "--trace-callers=callers.json"],
+        ["--cucumberjson=cucumber.json"],
+    ],
+    ids=[
+        "files",
+        "no-split",
+        "exitfirst",
+        "no-capture",
+        "recording",
+        "basetemp",
+        "tracing",
+        "cucumber",
+    ],
+)
+def test_runs_that_are_not_shared_run_everything_here(project, args):
+    done, ran = run(project, *args)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert len(set(ran.values())) == 1, f"shared: {ran}"
+    assert {"test_lab_6_1.one", "test_lab_6_4.one"} <= set(ran)
