@@ -67,8 +67,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 @pytest.hookimpl(tryfirst=True)
-def pytest_load_initial_conftests() -> None:
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     gc_pacing.pause()
+    try:
+        mode = modes.resolve(early_config.known_args_namespace.cloud)
+    except KitError:
+        return  # said in one line at configure
+    split_run.start(early_config, mode in (modes.CloudMode.OFFLINE, modes.CloudMode.REPLAY))
 
 
 def pytest_collection_finish() -> None:
@@ -105,9 +110,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "parity: a scenario setting an AWS task beside its Google Cloud twin"
     )
-    split_run.register(
-        config, config.stash[_MODE] in (modes.CloudMode.OFFLINE, modes.CloudMode.REPLAY)
-    )
+    split_run.register(config)
 
 
 _MODE = pytest.StashKey[modes.CloudMode]()

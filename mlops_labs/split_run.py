@@ -48,31 +48,45 @@ def add_options(group: Any) -> None:
     group.addoption(_PIPE_OPTION, type=int, default=None, help=argparse.SUPPRESS)
 
 
-def register(config: pytest.Config, mode_allows: bool) -> None:
-    """Take this process's part in a shared run, if the run is shared."""
+def start(early_config: pytest.Config, mode_allows: bool) -> None:
+    """Start the second process as early as the options are known, if the run is shared.
+
+    Before the initial conftests load: the second process's start-up then overlaps them.
+    """
+    option = early_config.known_args_namespace
+    if mode_allows and _may_split(option) and _holds_both_halves(early_config, option):
+        early_config.pluginmanager.register(FirstProcess(early_config))
+
+
+def register(config: pytest.Config) -> None:
+    """In the second process: run only the SECOND modules and report to the first."""
     fd = config.getoption(_PIPE_OPTION)
     if fd is not None:
         # The first process writes the run's JUnit report; this one must not overwrite it.
         config.option.xmlpath = None
         config.pluginmanager.register(SecondProcess(config, os.fdopen(fd, "w", buffering=1)))
-    elif mode_allows and _may_split(config) and _holds_both_halves(config):
-        config.pluginmanager.register(FirstProcess(config))
 
 
-def _holds_both_halves(config: pytest.Config) -> bool:
+def _holds_both_halves(early_config: pytest.Config, option: Any) -> bool:
     """Whether the run's folders hold SECOND step modules and others to keep here."""
-    folders = [Path(config.invocation_params.dir, arg) for arg in config.args]
-    if not folders or not all(folder.is_dir() for folder in folders):
+    # What pytest will collect: the paths given, else testpaths (see Config._decide_args).
+    given = option.file_or_dir or (
+        early_config.getini("testpaths")
+        if early_config.invocation_params.dir == early_config.rootpath
+        else []
+    )
+    folders = [Path(early_config.invocation_params.dir, arg) for arg in given or ["."]]
+    if not all(folder.is_dir() for folder in folders):
         return False  # files or node ids: run as given
     steps = {p.name for f in folders for p in f.rglob("test_*.py") if "step_defs" in p.parts}
     return bool(steps & set(SECOND)) and bool(steps - set(SECOND))
 
 
-def _may_split(config: pytest.Config) -> bool:
-    option = config.option
+def _may_split(option: Any) -> bool:
     refused = (
         option.no_split,
         option.record_cassettes,
+        getattr(option, "split_report_fd", None) is not None,  # the second process itself
         option.usepdb,
         getattr(option, "trace", False),
         option.maxfail,
