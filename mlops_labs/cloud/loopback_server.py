@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from typing import Any, Self
@@ -30,6 +31,7 @@ def _marked(app: Any) -> Any:
     return wrapped
 
 
+@functools.cache
 def _handler_class() -> type:
     from werkzeug.serving import WSGIRequestHandler
 
