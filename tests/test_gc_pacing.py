@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterator
+from typing import ClassVar
 
 import pytest
 
@@ -49,7 +50,7 @@ def test_a_run_pauses_then_paces_then_puts_everything_back(outside_any_run):
 class _Dropped:
     """A scenario's object in a reference cycle, dropped: only the collector finds it."""
 
-    finalized: list[str] = []
+    finalized: ClassVar[list[str]] = []
 
     def __init__(self) -> None:
         self.cycle = self
