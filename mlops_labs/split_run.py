@@ -5,7 +5,8 @@ Most of a scenario run is importing SDKs. Run alone, the Lab 6.1/6.2 step module
 SDKs (pytest-xdist's workers each collect, so import, everything). So when a run collects whole
 folders that hold both halves, with two cores or more, a second process runs the ``SECOND``
 step modules while this one runs the rest; the second one's reports come back through a pipe
-and are reported here as this run's own (progress, failures, exit code, JUnit report).
+and are reported here as this run's own (progress, failures, exit code, JUnit report). Each
+process keeps its native thread pools (OpenBLAS, OpenMP) to its share of the cores.
 Not shared: a run given files or node ids, live mode or recording (one account, one
 PROVENANCE.json), --basetemp or --trace-callers (one folder, one file), pytest-bdd's Cucumber
 JSON and Gherkin reporters, --pdb, -x, -s, --collect-only, a run inside a test, --no-split.
@@ -27,6 +28,10 @@ import pytest
 # The best balance of whole modules measured: run alone, 6.8 s against 5.8 s for the rest.
 SECOND = ("test_lab_6_4.py", "test_lab_6_5.py", "test_migration.py")
 _PIPE_OPTION = "--split-report-fd"
+# The native thread pools numpy, scipy, scikit-learn and pyarrow size from the environment when
+# they load. Each defaults to every core: two processes each running two OpenBLAS threads, which
+# spin while they wait, on two cores took 1-1.5 s more than one thread each.
+THREAD_POOLS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 # Options that make pytest print something and stop.
 _SHOWS = ("help", "version", "showfixtures", "show_fixtures_per_test", "markers")
 _REPORTED = (
@@ -55,7 +60,16 @@ def start(early_config: pytest.Config, mode_allows: bool) -> None:
     """
     option = early_config.known_args_namespace
     if mode_allows and _may_split(option) and _holds_both_halves(early_config, option):
+        _share_the_cores()
         early_config.pluginmanager.register(FirstProcess(early_config))
+
+
+def _share_the_cores() -> None:
+    """Half the cores for each process's native thread pools, unless the user sized them."""
+    # Set here, before the conftests load numpy: the second process inherits the settings.
+    share = str(max(1, _cores() // 2))
+    for name in THREAD_POOLS:
+        os.environ.setdefault(name, share)
 
 
 def register(config: pytest.Config) -> None:

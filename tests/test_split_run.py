@@ -49,7 +49,9 @@ def project(tmp_path: Path) -> Path:
 def run(project: Path, *args: str, **env: str) -> tuple[subprocess.CompletedProcess, dict]:
     """``pytest ARGS`` in the project, as a user runs it; what ran in which process."""
     pids = project / "pids.txt"
-    settings = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+    # This run may be a shared one itself: its thread-pool settings are not a user's.
+    dropped = ("PYTEST_CURRENT_TEST", *split_run.THREAD_POOLS)
+    settings = {k: v for k, v in os.environ.items() if k not in dropped}
     settings.update(env, PIDS_FILE=str(pids))
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", *args],
@@ -97,6 +99,32 @@ def test_a_second_process_that_dies_fails_the_run_saying_so(project):
     assert "the second process, running test_lab_6_4.py" in done.stdout
     assert "exited with 7" in done.stdout, done.stdout
     assert "test_lab_6_1.one" in ran and "test_lab_6_4.one" not in ran
+
+
+def _report_thread_pools(project: Path) -> None:
+    """Each half's one test writes the thread-pool settings its process runs with."""
+    for module in ("test_lab_6_1", "test_lab_6_4"):
+        (project / "step_defs" / f"{module}.py").write_text(
+            "import os\n"
+            "from pathlib import Path\n"
+            "def test_pools():\n"
+            f"    pools = [os.environ.get(n, '-') for n in {split_run.THREAD_POOLS!r}]\n"
+            "    with Path(os.environ['PIDS_FILE']).open('a') as out:\n"
+            f"        out.write('{module} ' + ','.join(pools) + '\\n')\n"
+        )
+
+
+@needs_two_cores
+def test_each_process_keeps_its_native_thread_pools_to_its_share_of_the_cores(project):
+    _report_thread_pools(project)
+    share = str(split_run._cores() // 2)
+    done, ran = run(project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert ran["test_lab_6_1"] == ran["test_lab_6_4"] == ",".join([share] * 3)
+    done, ran = run(project, OPENBLAS_NUM_THREADS="3")
+    assert ran["test_lab_6_4"] == ",".join(["3", share, share]), "the user's setting was replaced"
+    done, ran = run(project, "--no-split")
+    assert ran["test_lab_6_1"] == ran["test_lab_6_4"] == "-,-,-", "one process keeps every core"
 
 
 @pytest.mark.parametrize(
