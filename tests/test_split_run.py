@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -99,6 +100,65 @@ def test_a_second_process_that_dies_fails_the_run_saying_so(project):
     assert "the second process, running test_lab_6_4.py" in done.stdout
     assert "exited with 7" in done.stdout, done.stdout
     assert "test_lab_6_1.one" in ran and "test_lab_6_4.one" not in ran
+
+
+@needs_two_cores
+def test_a_module_over_there_that_cannot_be_collected_fails_this_run_with_its_error(project):
+    steps = project / "step_defs" / "test_lab_6_4.py"
+    steps.write_text(steps.read_text() + "\nraise ImportError('no module named vertex_setup')\n")
+    done, ran = run(project)
+    assert done.returncode == 1, done.stdout
+    assert "ERROR step_defs/test_lab_6_4.py" in done.stdout, done.stdout
+    assert "no module named vertex_setup" in done.stdout
+    assert "test_lab_6_1.one" in ran, "this half did not run"
+
+
+def _with_cache(project: Path) -> None:
+    (project / "pytest.ini").write_text("[pytest]\n")
+
+
+@needs_two_cores
+def test_this_half_starts_without_waiting_for_the_second_to_count_when_it_counted_before(
+    project,
+):
+    _with_cache(project)
+    # The second process's modules take a while to import, as the Google Cloud SDKs do.
+    steps = project / "step_defs" / "test_lab_6_4.py"
+    slow = "import time\ntime.sleep(3)\n"
+    steps.write_text(steps.read_text().replace("def test_one", slow + "def test_one", 1))
+    first, _ = run(project)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "5 passed" in first.stdout and first.stdout.count("[100%]") == 1, first.stdout
+    marks = project / "marks.txt"
+    (project / "step_defs" / "test_lab_6_1.py").write_text(
+        (project / "step_defs" / "test_lab_6_1.py").read_text()
+        + f"\ndef test_zero():\n    open({str(marks)!r}, 'a').write('started\\n')\n"
+    )
+    steps.write_text(
+        steps.read_text().replace(
+            "time.sleep(3)\n", f"time.sleep(3)\nopen({str(marks)!r}, 'a').write('imported\\n')\n"
+        )
+    )
+    again, _ = run(project)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "6 passed" in again.stdout and again.stdout.count("[100%]") == 1, again.stdout
+    assert marks.read_text().split() == ["started", "imported"], (
+        "this half waited for the second process to import its modules"
+    )
+
+
+@needs_two_cores
+def test_a_count_remembered_from_before_is_corrected_by_what_the_second_process_says(project):
+    _with_cache(project)
+    run(project)
+    cache = project / ".pytest_cache" / "v" / "mlops_labs" / "split_run_second_count"
+    remembered = json.loads(cache.read_text())
+    assert remembered["collected"] == 2
+    cache.write_text(json.dumps({**remembered, "collected": 40}))
+    done, _ = run(project)
+    assert "5 passed" in done.stdout, done.stdout
+    assert done.stdout.rstrip().splitlines()[0].endswith("[100%]"), done.stdout
+    assert json.loads(cache.read_text())["collected"] == 2
 
 
 def _report_thread_pools(project: Path) -> None:
