@@ -33,7 +33,9 @@ import pytest
 # the second; the migration module here, it ends ~3 s after.
 SECOND = ("test_lab_6_4.py", "test_lab_6_5.py", "test_migration.py")
 _PIPE_OPTION = "--split-report-fd"
-_CACHE_KEY = "mlops_labs/split_run_second_count"
+_CACHE_KEY = "mlops_labs/split_run_second_counts"
+# Runs whose count is remembered, the latest first: a few kinds of run (cloud modes, -k) each.
+_REMEMBERED = 8
 # The native thread pools numpy, scipy, scikit-learn and pyarrow size from the environment when
 # they load. Each defaults to every core: two processes each running two OpenBLAS threads, which
 # spin while they wait, on two cores took 1-1.5 s more than one thread each.
@@ -229,16 +231,26 @@ class FirstProcess:
 
     def _last_count(self) -> int | None:
         """What the second process counted the last time this same run was made."""
-        cache = getattr(self.config, "cache", None)
-        last = cache.get(_CACHE_KEY, None) if cache is not None else None
-        if isinstance(last, dict) and last.get("run") == self._run_key():
-            return last.get("collected")
-        return None
+        run = self._run_key()
+        return next((e["collected"] for e in self._remembered() if e["run"] == run), None)
 
     def _remember_count(self) -> None:
         cache = getattr(self.config, "cache", None)
         if cache is not None:
-            cache.set(_CACHE_KEY, {"run": self._run_key(), "collected": self.second_collected})
+            run = self._run_key()
+            others = [e for e in self._remembered() if e["run"] != run]
+            latest = {"run": run, "collected": self.second_collected}
+            cache.set(_CACHE_KEY, [latest, *others][:_REMEMBERED])
+
+    def _remembered(self) -> list[dict[str, Any]]:
+        cache = getattr(self.config, "cache", None)
+        entries = cache.get(_CACHE_KEY, []) if cache is not None else []
+        # A cache written by hand or by another version: only well-formed entries count.
+        return [
+            e
+            for e in (entries if isinstance(entries, list) else [])
+            if isinstance(e, dict) and isinstance(e.get("collected"), int) and "run" in e
+        ]
 
     def _report_second(self) -> None:
         hook = self.config.hook

@@ -151,14 +151,18 @@ def test_this_half_starts_without_waiting_for_the_second_to_count_when_it_counte
 def test_a_count_remembered_from_before_is_corrected_by_what_the_second_process_says(project):
     _with_cache(project)
     run(project)
-    cache = project / ".pytest_cache" / "v" / "mlops_labs" / "split_run_second_count"
+    run(project, "-k", "one")
+    cache = project / ".pytest_cache" / "v" / "mlops_labs" / "split_run_second_counts"
     remembered = json.loads(cache.read_text())
-    assert remembered["collected"] == 2
-    cache.write_text(json.dumps({**remembered, "collected": 40}))
+    assert [e["collected"] for e in remembered] == [1, 2], "each kind of run keeps its count"
+    cache.write_text(json.dumps([remembered[0], {**remembered[1], "collected": 40}]))
     done, _ = run(project)
     assert "5 passed" in done.stdout, done.stdout
     assert done.stdout.rstrip().splitlines()[0].endswith("[100%]"), done.stdout
-    assert json.loads(cache.read_text())["collected"] == 2
+    assert [e["collected"] for e in json.loads(cache.read_text())] == [2, 1]
+    cache.write_text(json.dumps({"run": "an older kit's", "collected": "two"}))
+    done, _ = run(project)
+    assert done.returncode == 0 and "5 passed" in done.stdout, done.stdout + done.stderr
 
 
 def _report_thread_pools(project: Path) -> None:
