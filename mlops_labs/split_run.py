@@ -187,7 +187,7 @@ class FirstProcess:
     def pytest_report_collectionfinish(self, config: pytest.Config) -> list[str]:
         if config.get_verbosity() < 0:
             return []
-        return [f"{', '.join(SECOND)}: collected and run in a second process"]
+        return [f"+ the scenarios of {', '.join(SECOND)}, collected in a second process"]
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self) -> None:

@@ -75,6 +75,9 @@ def test_the_google_labs_run_in_a_second_process_and_are_reported_as_this_runs(p
     assert ran["test_lab_6_4.one"] == ran["test_lab_6_4.two"]
     assert ran["test_lab_6_4.one"] != ran["test_lab_6_1.one"], "not shared"
     assert ran["test_lab_6_1.one"] == ran["test_kit.one"], "the kit's tests left this process"
+    assert "second process" not in done.stdout, "-q printed the header line"
+    done, _ = run(project, "-v")  # -q -v: pytest's default output
+    assert "collected 3 items\n+ the scenarios of test_lab_6_4.py" in done.stdout, done.stdout
 
 
 @needs_two_cores
