@@ -159,8 +159,12 @@ class FirstProcess:
         self.messages: queue.SimpleQueue[dict[str, Any] | None] = queue.SimpleQueue()
         self.counted = threading.Event()
         self.second_collected = 0
+        # A daemon: joined at unconfigure, but a run that dies before then must not hang on it.
         self.reader = threading.Thread(
-            target=self._drain, args=(os.fdopen(read_end, "r"),), name="split-run-reports"
+            target=self._drain,
+            args=(os.fdopen(read_end, "r"),),
+            name="split-run-reports",
+            daemon=True,
         )
         self.reader.start()
         self.session: pytest.Session | None = None
