@@ -298,6 +298,15 @@ def test_a_failed_scenario_still_removes_what_it_made(sandboxes, tmp_path, capsy
     assert _leftovers(gcp) == {}
 
 
+# Python turns SIGINT into KeyboardInterrupt only if its parent left the signal alone: a test
+# run started as a shell's background job hands its children SIGINT ignored, and the learner's
+# Ctrl-C this test stands for would never arrive.
+_PYTEST_TAKING_CTRL_C = (
+    "import signal, sys, pytest; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "sys.exit(pytest.main(sys.argv[1:]))"
+)
+
+
 def _start_live_subprocess(gcp: GoogleCloudSandbox, tmp_path: Path) -> subprocess.Popen:
     # It pauses once the model is deployed, so a signal sent when the ledger shows resources
     # lands mid-scenario however quickly (or slowly, on a loaded machine) the run goes.
@@ -305,8 +314,8 @@ def _start_live_subprocess(gcp: GoogleCloudSandbox, tmp_path: Path) -> subproces
     return subprocess.Popen(
         [
             sys.executable,
-            "-m",
-            "pytest",
+            "-c",
+            _PYTEST_TAKING_CTRL_C,
             *_live_args(gcp, f"--labs-dir={labs}"),
             str(ROOT / SCENARIOS[1]),
         ],
