@@ -184,8 +184,9 @@ class FirstProcess:
         last = self._last_count()
         if last is None:
             self.counted.wait()
-        self.counted_in = self.second_collected if last is None else last
-        session.testscollected += self.counted_in
+            last = self.second_collected
+        self.counted_in = last
+        session.testscollected += last
         return result
 
     def pytest_report_collectionfinish(self, config: pytest.Config) -> list[str]:
@@ -239,16 +240,19 @@ class FirstProcess:
         return next((e["collected"] for e in self._remembered() if e["run"] == run), None)
 
     def _remember_count(self) -> None:
-        cache = getattr(self.config, "cache", None)
-        if cache is not None:
+        if self._cache is not None:
             run = self._run_key()
             others = [e for e in self._remembered() if e["run"] != run]
             latest = {"run": run, "collected": self.second_collected}
-            cache.set(_CACHE_KEY, [latest, *others][:_REMEMBERED])
+            self._cache.set(_CACHE_KEY, [latest, *others][:_REMEMBERED])
+
+    @property
+    def _cache(self) -> Any:
+        """pytest's cache, or None when its plugin is off (``-p no:cacheprovider``)."""
+        return getattr(self.config, "cache", None)
 
     def _remembered(self) -> list[dict[str, Any]]:
-        cache = getattr(self.config, "cache", None)
-        entries = cache.get(_CACHE_KEY, []) if cache is not None else []
+        entries = self._cache.get(_CACHE_KEY, []) if self._cache is not None else []
         # A cache written by hand or by another version: only well-formed entries count.
         return [
             e
