@@ -13,6 +13,7 @@ from google.cloud import storage
 
 from mlops_labs import catalogue, project, scenario_runner, solution_regions
 from mlops_labs.cassettes import recording
+from mlops_labs.cassettes.provenance import PROVENANCE, VERSIONED
 from mlops_labs.cassettes.scrub import find_secrets, secret_report
 from mlops_labs.cloud import environment
 from mlops_labs.cloud.aws_sandbox import AwsSandbox
@@ -34,17 +35,17 @@ def cassette_files() -> list[Path]:
 
 
 def test_every_cassette_says_what_answered_it_and_with_which_sdks():
-    provenance = json.loads((CASSETTES / recording.PROVENANCE).read_text())
+    provenance = json.loads((CASSETTES / PROVENANCE).read_text())
     names = {path.relative_to(CASSETTES).as_posix() for path in cassette_files()}
     assert names, "no cassettes recorded"
     assert set(provenance) == names
     for entry in provenance.values():
         assert entry["answered_by"] in ("offline sandboxes", "live sandboxes")
-        assert {"boto3", "google-cloud-bigquery", "vcrpy"} <= set(entry["versions"])
+        assert set(VERSIONED) - {"gcp-storage-emulator"} <= set(entry["versions"])
 
 
 def test_the_cassettes_hold_no_secret_shaped_strings():
-    for path in [*cassette_files(), CASSETTES / recording.PROVENANCE]:
+    for path in [*cassette_files(), CASSETTES / PROVENANCE]:
         text = path.read_text()
         assert find_secrets(text) == [], f"{path.name}: {secret_report(text)}"
         assert "!!python" not in text, f"{path.name} has Python-specific YAML tags"
@@ -94,11 +95,11 @@ def test_a_failed_recording_leaves_the_old_cassette_and_a_passing_one_replaces_i
                 boto3.session.Session().client("s3").list_buckets()
             if not passed:
                 assert path.read_text() == "old recording\n"
-                assert not (folder / recording.PROVENANCE).exists()
+                assert not (folder / PROVENANCE).exists()
     assert "ListAllMyBuckets" in path.read_text() or "/" in path.read_text()
     assert path.read_text() != "old recording\n"
     assert list(path.parent.iterdir()) == [path], "a temporary file was left behind"
-    provenance = json.loads((folder / recording.PROVENANCE).read_text())
+    provenance = json.loads((folder / PROVENANCE).read_text())
     assert provenance["feature/test_scenario.yaml"]["answered_by"] == "offline sandboxes"
 
 

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import zlib
 from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .data_files import DataFile, fingerprint
 
 # Content encodings that can be undone with the standard library (brotli would need a package).
 DECODABLE_ENCODINGS = frozenset({"gzip", "x-gzip", "deflate"})
@@ -15,22 +19,29 @@ DIGEST_ABOVE = 32 * 1024
 DIGEST_PREFIX = b"mlops-labs-digest sha256="
 
 
-def digest_of(data: bytes) -> bytes:
-    """The stand-in kept for a large request body: its sha256 and its size."""
-    return stand_in(hashlib.sha256(data).hexdigest(), len(data))
+def digest_of(data: bytes, content_type: str | None = None, name: str = "") -> bytes:
+    """The stand-in kept for a large request body: its sha256, its size and, for a data file,
+    the fingerprint of its content (``data_files.fingerprint``), which is what replay compares.
+    """
+    content = fingerprint(data, content_type, name)
+    return stand_in(hashlib.sha256(data).hexdigest(), len(data), content)
 
 
-def stand_in(sha256: str, size: int) -> bytes:
-    """The stand-in body for a file with this digest and size."""
-    return DIGEST_PREFIX + f"{sha256} size={size}".encode()
+def stand_in(sha256: str, size: int, content: Mapping[str, Any] | None = None) -> bytes:
+    """The stand-in body for a file with this digest, size and content fingerprint."""
+    text = f"{sha256} size={size}"
+    if content is not None:
+        text += " content=" + json.dumps(content, separators=(",", ":"))
+    return DIGEST_PREFIX + text.encode()
 
 
-def parse_digest(data: bytes) -> tuple[str, int] | None:
-    """``(sha256, size)`` of a stand-in made by ``digest_of``, else None."""
+def parse_digest(data: bytes) -> tuple[str, int, DataFile | None] | None:
+    """``(sha256, size, content)`` of a stand-in made by ``digest_of``, else None."""
     if not data.startswith(DIGEST_PREFIX):
         return None
-    sha256, _, size = data[len(DIGEST_PREFIX) :].decode("ascii").partition(" size=")
-    return sha256, int(size)
+    sha256, _, rest = data[len(DIGEST_PREFIX) :].decode("utf-8").partition(" size=")
+    size, _, content = rest.partition(" content=")
+    return sha256, int(size), DataFile(json.loads(content)) if content else None
 
 
 def is_data_file(data: bytes, content_type: str | None) -> bool:

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
+from .data_files import DataFile, difference
 from .matching import MATCH_ON, MATCHERS, SQL, differences, normalise_request
 from .sql import sql_lines
 
@@ -19,11 +20,14 @@ _NEARNESS_CHARS = 4000  # enough to tell queries apart, cheap on a large upload
 _SQL_SHOWN_ABOVE = "<SQL, compared above>"
 
 
-def explain_unmatched(request: Any, recorded_requests: Iterable[Any]) -> str:
+def explain_unmatched(
+    request: Any, recorded_requests: Iterable[Any], version_changes: Iterable[str] = ()
+) -> str:
     """The message for a request no cassette holds: it, its nearest recording, the difference.
 
     Pass ``request`` as vcrpy matches it, scrubbed (``cassette.filter_request(request)``), so
     it compares like the recordings. The first line is one sentence that names what differs.
+    ``version_changes`` ("pandas 3.1.1, this run has 3.1.2") are named when a body differs.
     """
     recorded = list(recorded_requests)
     normal = normalise_request(request)
@@ -58,6 +62,10 @@ def explain_unmatched(request: Any, recorded_requests: Iterable[Any]) -> str:
             lines += _body_difference(normal["body"], nearest_normal["body"])
         else:
             lines.append(f"{name}: {message}")
+    changes = list(version_changes)
+    if "body" in failures and changes:
+        # A writer's new release may write other data for the same calls: say so up front.
+        summary += f" (recorded with {'; '.join(changes)})"
     return "\n".join([summary, *lines])
 
 
@@ -100,11 +108,13 @@ def _body_difference(new: Any, recorded: Any) -> list[str]:
     lines = []
     found = differences(new, recorded)
     for where, one, other in found:
-        if isinstance(one, SQL) or isinstance(other, SQL):
+        if isinstance(one, DataFile) and isinstance(other, DataFile):
+            lines.append(f"data at {where}: {difference(one, other)}")
+        elif isinstance(one, SQL) or isinstance(other, SQL):
             lines.append(f"SQL at {where} (- recorded, + this request):")
             diff = _unified(sql_lines(str(other or "")), sql_lines(str(one or "")))
             lines += _indent(diff, 2)
-    if all(isinstance(one, SQL) or isinstance(other, SQL) for _, one, other in found):
+    if all(_shown_above(one) or _shown_above(other) for _, one, other in found):
         return lines
     lines.append("body (normalised; - recorded, + this request):")
     if _is_text(new) and _is_text(recorded):
@@ -115,6 +125,10 @@ def _body_difference(new: Any, recorded: Any) -> list[str]:
             _render(_hide_sql(recorded)).splitlines(), _render(_hide_sql(new)).splitlines()
         )
     return lines + _indent(diff, 2)
+
+
+def _shown_above(value: Any) -> bool:
+    return isinstance(value, SQL | DataFile)
 
 
 def _is_text(body: Any) -> bool:

@@ -8,10 +8,12 @@ Each matcher is vcrpy's ``(r1, r2) -> None`` raising ``AssertionError`` with wha
 - ``path``, without scheme, host and port, percent-decoded, with uuids, BigQuery job ids and
   run timestamps masked (``normalise_path``); numeric ids are kept, they are deterministic;
 - ``query``, parsed and order-independent, values of volatile parameters masked;
-- ``body``: JSON as data, form bodies as sorted pairs, multipart bodies part by part without
-  their random boundary, text as text, binary by sha256; volatile values masked (request ids,
-  client tokens, job ids, uuids, timestamps, measured durations, the OAuth assertion) and SQL
-  (JSON ``query``, ``Sql``) compared after whitespace, comment and keyword-case normalisation.
+- ``body``: data files (Parquet, CSV, JSON lines) by their content, columns and rows
+  (``data_files``), JSON as data, form bodies as sorted pairs, multipart bodies part by part
+  without their random boundary, text as text, other binary by sha256; volatile values
+  masked (request ids, client tokens, job ids, uuids, timestamps, measured durations, the
+  OAuth assertion) and SQL (JSON ``query``, ``Sql``) compared after whitespace, comment and
+  keyword-case normalisation.
 
 Masking can make distinct requests look alike (``jobs.get`` for two jobs with fresh ids, two
 polls of one operation); vcrpy still replays them in recorded order because it plays each
@@ -30,7 +32,16 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from .bodies import as_text, decoded, header, is_form_type, is_json_type, request_body
+from .bodies import (
+    as_text,
+    decoded,
+    header,
+    is_form_type,
+    is_json_type,
+    parse_digest,
+    request_body,
+)
+from .data_files import DataFile, difference, fingerprint
 from .sql import normalise_sql
 
 MATCH_ON = ["method", "path", "query", "body"]
@@ -99,20 +110,31 @@ def normalise_query(query: str) -> list[tuple[str, str]]:
     return sorted((name, _query_value(name, value)) for name, value in pairs)
 
 
-def normalise_body(data: bytes, headers: Any) -> Any:
-    """What of a body is compared: see the module docstring for the forms it takes."""
+def normalise_body(data: bytes, headers: Any, name: str = "") -> Any:
+    """What of a body is compared: see the module docstring for the forms it takes.
+
+    ``name`` is the path the body is sent to: ``.csv`` or ``.jsonl`` there says it is data.
+    """
     plain = decoded(data, header(headers, "content-encoding"))
     data = data if plain is None else plain
     if not data:
         return None
+    stored = parse_digest(data)
+    if stored is not None:
+        sha256, size, content = stored
+        return {"data": content} if content is not None else {"binary": _binary(sha256, size)}
     content_type = header(headers, "content-type")
     if "multipart/" in (content_type or "").lower() or data.startswith(b"--"):
         parts = _multipart(data, content_type)
         if parts is not None:
             return {"multipart": parts}
+    if not is_form_type(content_type):
+        content = fingerprint(data, content_type, name)
+        if content is not None:
+            return {"data": content}
     text = as_text(data)
     if text is None:
-        return {"binary": {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}}
+        return {"binary": _binary(hashlib.sha256(data).hexdigest(), len(data))}
     if is_form_type(content_type):
         return {"form": _form(text)}
     if is_json_type(content_type) or text.lstrip()[:1] in ("{", "["):
@@ -121,6 +143,10 @@ def normalise_body(data: bytes, headers: Any) -> Any:
         except ValueError:
             pass
     return {"text": _mask_text(text)}
+
+
+def _binary(sha256: str, size: int) -> dict[str, Any]:
+    return {"sha256": sha256, "size": size}
 
 
 def normalise_request(request: Any) -> dict[str, Any]:
@@ -148,7 +174,7 @@ def normalise_request(request: Any) -> dict[str, Any]:
         "method": str(request.method).upper(),
         "path": normalise_path(parts.path),
         "query": normalise_query(parts.query),
-        "body": normalise_body(data, headers),
+        "body": normalise_body(data, headers, parts.path),
     }
     with contextlib.suppress(TypeError):
         _cache[request] = (fingerprint, normal, body_object)
@@ -156,7 +182,12 @@ def normalise_request(request: Any) -> dict[str, Any]:
 
 
 def differences(new: Any, recorded: Any, where: str = "$") -> list[tuple[str, Any, Any]]:
-    """Where two normalised values differ, as ``(json-path, new, recorded)``, outermost first."""
+    """Where two normalised values differ, as ``(json-path, new, recorded)``, outermost first.
+
+    Two data files are one value: they differ where ``data_files.difference`` says they do.
+    """
+    if isinstance(new, DataFile) and isinstance(recorded, DataFile):
+        return [] if difference(new, recorded) is None else [(where, new, recorded)]
     if isinstance(new, dict) and isinstance(recorded, dict):
         found = []
         for key in [*recorded, *(key for key in new if key not in recorded)]:
@@ -223,6 +254,8 @@ def register(vcr_instance: Any) -> None:
 
 def _describe(item: tuple[str, Any, Any]) -> str:
     where, new, recorded = item
+    if isinstance(new, DataFile) and isinstance(recorded, DataFile):
+        return f"at {where} (data): {difference(new, recorded)}"
     kind = " (SQL)" if isinstance(new, SQL) or isinstance(recorded, SQL) else ""
     return f"at {where}{kind}: {_short(new)} != recorded {_short(recorded)}"
 

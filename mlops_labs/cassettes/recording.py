@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import datetime as dt
 import functools
-import json
 import os
 import re
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -26,15 +23,10 @@ from ..cloud.loopback_server import INTERNAL_HEADER, serving_request
 from ..errors import KitError
 from . import matching, scrub, serializer
 from .bodies import request_body
+from .provenance import write_provenance
 
 CASSETTES = "cassettes"
-PROVENANCE = "PROVENANCE.json"
 SERIALIZER = "mlops-yaml"
-# The SDKs and services whose versions decide what a cassette holds.
-VERSIONED = (
-    "boto3", "botocore", "moto", "google-cloud-storage", "google-cloud-bigquery",
-    "google-cloud-aiplatform", "google-auth", "gcp-storage-emulator", "vcrpy",
-)  # fmt: skip
 
 
 class MissingCassette(KitError):
@@ -156,31 +148,3 @@ def _own_clients() -> Iterator[None]:
         yield
     finally:
         aws_clients.hang_up()
-
-
-def write_provenance(path: Path, answered_by: str) -> None:
-    """Say in ``cassettes/PROVENANCE.json`` what answered this cassette, when, with what."""
-    root = path.parent.parent
-    record_file = root / PROVENANCE
-    entries: dict[str, Any] = {}
-    if record_file.is_file():
-        entries = json.loads(record_file.read_text())
-    entries[path.relative_to(root).as_posix()] = {
-        "answered_by": answered_by,
-        "recorded_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
-        "versions": sdk_versions(),
-    }
-    text = json.dumps(dict(sorted(entries.items())), indent=2) + "\n"
-    handle, temporary = tempfile.mkstemp(prefix=".provenance.", dir=root)
-    with os.fdopen(handle, "w") as out:
-        out.write(text)
-    os.replace(temporary, record_file)
-
-
-def sdk_versions() -> dict[str, str]:
-    """The installed versions of the SDKs and services that shaped the traffic."""
-    found = {}
-    for name in VERSIONED:
-        with contextlib.suppress(metadata.PackageNotFoundError):
-            found[name] = metadata.version(name)
-    return found

@@ -153,7 +153,8 @@ def is_secret_name(name: str) -> bool:
 def scrub_request(request: Request, replacements: Mapping[str, str] | None = None) -> Request:
     """A scrubbed copy of ``request``; ``replacements`` maps real ids to their placeholders.
 
-    A large data-file body (an uploaded CSV or model) is replaced by its digest (``digest_of``).
+    A large data-file body (an uploaded CSV or model) is replaced by its digest and, for data
+    (Parquet, CSV, JSON lines), the fingerprint of its content (``digest_of``).
     """
     swap = _Replacer(replacements)
     headers: dict[str, str] = {}
@@ -167,8 +168,8 @@ def scrub_request(request: Request, replacements: Mapping[str, str] | None = Non
         data = plain
         _drop(headers, "content-encoding")
     if is_data_file(data, header(headers, "content-type")):
-        # Only the digest is kept, so nothing in the file can reach a cassette.
-        data = digest_of(data)
+        # Only digests are kept, so nothing in the file can reach a cassette.
+        data = digest_of(data, header(headers, "content-type"), urlsplit(request.uri).path)
     else:
         data = _scrub_body(data, header(headers, "content-type"), swap, binary_too=True)
     body = None if request.body is None and not data else data

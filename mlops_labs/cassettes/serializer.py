@@ -15,7 +15,7 @@ and expects the same shape back from ``deserialize``. On the way out:
 - text stays text (CRLF text under ``crlf_text``, so multipart bodies read as lines);
 - anything else (joblib pickles, Parquet) is base64 under ``base64``;
 - a request body the scrubber replaced by its digest (a large uploaded file) is written as
-  ``{sha256, size}``;
+  ``{sha256, size}``, with ``content`` (columns, rows and their digests) for a data file;
 - header values become text, headers are sorted by name so re-recording gives small diffs.
 """
 
@@ -42,6 +42,7 @@ from .bodies import (
 
 BASE64_KEY = "base64"
 DIGEST_KEY = "sha256"
+CONTENT_KEY = "content"
 CRLF_KEY = "crlf_text"
 JSON_KEY = "json"
 LAYOUT_KEY = "layout"
@@ -111,6 +112,8 @@ def _interaction_out(interaction: Mapping[str, Any]) -> dict[str, Any]:
     digest = None if body is None else parse_digest(as_bytes(body))
     if digest is not None:
         body = {DIGEST_KEY: digest[0], "size": digest[1]}
+        if digest[2] is not None:
+            body[CONTENT_KEY] = dict(digest[2])
     elif body is not None:
         body, _ = _body_out(as_bytes(body), header(headers, "content-type"), reformat=True)
     return {
@@ -190,7 +193,7 @@ def _body_out(data: bytes, content_type: str | None, *, reformat: bool) -> tuple
 def _body_in(body: Any) -> str | bytes | None:
     if isinstance(body, dict):
         if DIGEST_KEY in body:
-            return stand_in(body[DIGEST_KEY], int(body["size"]))
+            return stand_in(body[DIGEST_KEY], int(body["size"]), body.get(CONTENT_KEY))
         if BASE64_KEY in body:
             return base64.b64decode(body[BASE64_KEY])
         if CRLF_KEY in body:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 
@@ -22,8 +23,10 @@ def explain(error: BaseException | None) -> str | None:
     if found is None:
         return None
     from .diff import explain_unmatched
+    from .provenance import data_writer_changes
 
     cassette = found.cassette
     # Scrubbed as the recordings were, so the comparison is like with like.
     request = cassette.filter_request(found.failed_request) or found.failed_request
-    return explain_unmatched(request, cassette.requests)
+    changes = data_writer_changes(Path(cassette._path)) if getattr(cassette, "_path", None) else []
+    return explain_unmatched(request, cassette.requests, changes)
