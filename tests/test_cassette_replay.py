@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import boto3
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import storage
@@ -177,3 +180,53 @@ def test_a_kept_client_answers_from_each_cassette_in_turn(tmp_path):
                 answers.append([b["Name"] for b in made.list_buckets()["Buckets"]])
         aws_clients.forget()
     assert answers == [["bucket-one"], ["bucket-one", "bucket-two"], ["bucket-one"]]
+
+
+def _parquet_writer(monkeypatch, change: Callable[[pa.Table], pa.Table]) -> list[pa.Table]:
+    """Every Parquet file (pandas' to_parquet, UNLOAD's parts) written as another writer would."""
+    write_table = pq.write_table
+    written: list[pa.Table] = []
+
+    def other_writer(table: pa.Table, where: object, **options: object) -> None:
+        table = change(table)
+        written.append(table)
+        write_table(table, where, **options)
+
+    monkeypatch.setattr(pq, "write_table", other_writer)
+    return written
+
+
+def _as_another_pandas_release(table: pa.Table) -> pa.Table:
+    """What pandas 3.1.1 against 3.1.2 changed: the version in the file's pandas metadata."""
+    metadata = dict(table.schema.metadata or {})
+    if b"pandas" not in metadata:
+        return table
+    pandas_metadata = json.loads(metadata[b"pandas"])
+    pandas_metadata["pandas_version"] = "0.0.0"  # the same length, so sizes are unchanged
+    metadata[b"pandas"] = json.dumps(pandas_metadata).encode()
+    return table.replace_schema_metadata(metadata)
+
+
+def test_a_scenario_replays_when_a_new_pandas_release_writes_other_parquet_bytes(monkeypatch):
+    written = _parquet_writer(monkeypatch, _as_another_pandas_release)
+    [result] = scenario_runner.run((catalogue.task("6.2.4"),), project=ROOT, cloud=CloudMode.REPLAY)
+    assert result.status == "passed", result.first_failure
+    versions = [json.loads(t.schema.metadata[b"pandas"]) for t in written if t.schema.metadata]
+    assert versions and all(v["pandas_version"] == "0.0.0" for v in versions)
+
+
+def test_a_changed_value_in_an_uploaded_parquet_file_fails_naming_its_column(monkeypatch):
+    def one_more_month(table: pa.Table) -> pa.Table:
+        index = table.schema.get_field_index("tenure_months")
+        months = table.column(index).to_pylist()
+        months[0] += 1
+        return table.set_column(
+            index, table.field(index), pa.array(months, table.field(index).type)
+        )
+
+    _parquet_writer(monkeypatch, one_more_month)
+    [result] = scenario_runner.run((catalogue.task("6.2.4"),), project=ROOT, cloud=CloudMode.REPLAY)
+    assert result.status == "failed"
+    message = result.first_failure.message
+    assert ".parquet: the nearest recorded request differs in its body" in message.splitlines()[0]
+    assert "column 'tenure_months' differs in row" in message

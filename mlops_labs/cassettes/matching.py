@@ -12,8 +12,8 @@ Each matcher is vcrpy's ``(r1, r2) -> None`` raising ``AssertionError`` with wha
   (``data_files``), JSON as data, form bodies as sorted pairs, multipart bodies part by part
   without their random boundary, text as text, other binary by sha256; volatile values
   masked (request ids, client tokens, job ids, uuids, timestamps, measured durations, the
-  OAuth assertion) and SQL (JSON ``query``, ``Sql``) compared after whitespace, comment and
-  keyword-case normalisation.
+  OAuth assertion, the sizes an UNLOAD manifest gives its files) and SQL (JSON ``query``,
+  ``Sql``) compared after whitespace, comment and keyword-case normalisation.
 
 Masking can make distinct requests look alike (``jobs.get`` for two jobs with fresh ids, two
 polls of one operation); vcrpy still replays them in recorded order because it plays each
@@ -64,6 +64,10 @@ VOLATILE_NAMES = frozenset(
 )
 # JSON keys a live run's cost guard adds to the lab's requests (see live.cost_guard).
 GUARD_KEYS = frozenset({"maximumBytesBilled"})
+# JSON keys that hold the size of a data file, which its writer decides (an UNLOAD manifest's
+# entries): the files themselves are compared by content.
+FILE_SIZE_KEYS = frozenset({"content_length"})
+SIZE_MASK = "<size of a data file>"
 # JSON keys that hold SQL text.
 SQL_KEYS = frozenset({"query", "Sql", "sql", "Sqls"})
 # Units of a CloudWatch datum whose value is a measured duration.
@@ -300,6 +304,8 @@ def _mask_json(value: Any, key: str = "") -> Any:
         return [_mask_json(item) for item in value]
     if _compact(key) in VOLATILE_NAMES:
         return MASK
+    if key in FILE_SIZE_KEYS and isinstance(value, int):
+        return SIZE_MASK
     if isinstance(value, str):
         if key in SQL_KEYS:
             return _sql(value)
