@@ -779,3 +779,22 @@ def test_bodies_of_requests_to_another_path_are_compared_but_not_diffed():
     matching.body(request, Request("POST", "http://127.0.0.1:9/b", b'{"n": 1}', {}))
     with pytest.raises(AssertionError, match="not diffed"):
         matching.body(request, Request("POST", "http://127.0.0.1:9/b", b'{"n": 2}', {}))
+
+
+def test_an_unload_manifest_matches_whatever_sizes_its_files_were_written_in():
+    def manifest(first: int, second: int, part: str = "0001") -> Request:
+        entries = [
+            {"url": "s3://lake/unload/t_0000_part_00.parquet", "meta": {"content_length": first}},
+            {
+                "url": f"s3://lake/unload/t_{part}_part_00.parquet",
+                "meta": {"content_length": second},
+            },
+        ]
+        return _json_request(
+            "PUT", "http://127.0.0.1:5000/lake/unload/t_manifest", {"entries": entries}
+        )
+
+    recorded = manifest(3934, 3977)
+
+    _assert_match(manifest(5882, 5883), recorded)
+    assert "t_0002_part_00" in _mismatch("body", manifest(3934, 3977, part="0002"), recorded)
