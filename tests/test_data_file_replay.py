@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from pathlib import Path
 
+import boto3
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -19,6 +21,8 @@ from mlops_labs.cassettes import recording, scrub, serializer
 from mlops_labs.cassettes.data_files import DataFile, difference, fingerprint
 from mlops_labs.cassettes.provenance import PROVENANCE
 from mlops_labs.cassettes.unrecorded import explain
+from mlops_labs.cloud import environment
+from mlops_labs.cloud.aws_sandbox import AwsSandbox
 
 # Nothing listens on port 9: a request that the cassette does not answer fails at once.
 NOWHERE = "http://127.0.0.1:9"
@@ -275,3 +279,54 @@ def test_fingerprints_differ_only_where_the_content_does():
     assert fingerprint(b"PAR1 not really parquet PAR1") is None
     assert fingerprint(b'{"a": 1}', "application/json") is None  # an API body, not a data file
     assert fingerprint(b"just one line of text") is None
+
+
+def _store_and_read_back(data: bytes) -> dict[str, object]:
+    """Upload ``data`` to S3, then read it back as a lab does: listing, HEAD, checksummed GET."""
+    s3 = boto3.session.Session().client("s3")
+    s3.create_bucket(Bucket="lake")
+    s3.put_object(Bucket="lake", Key="client/train.parquet", Body=data)
+    [listed] = s3.list_objects_v2(Bucket="lake", Prefix="client/")["Contents"]
+    head = s3.head_object(Bucket="lake", Key="client/train.parquet")
+    got = s3.get_object(Bucket="lake", Key="client/train.parquet", ChecksumMode="ENABLED")
+    return {
+        "listed": (listed["Size"], listed["ETag"]),
+        "head": (head["ContentLength"], head["ETag"]),
+        "body": got["Body"].read(),
+        "etag": got["ETag"],
+    }
+
+
+def test_reads_of_an_upload_answer_with_the_bytes_this_run_uploaded(tmp_path):
+    frame = _frame(LARGE)
+    recorded, rewritten = _parquet(frame), _parquet(frame, compression="zstd", row_group_size=50)
+    assert len(recorded) != len(rewritten)
+    cassette = tmp_path / "lab" / "upload.yaml"
+    with AwsSandbox() as aws, environment.applied(aws.environment()):
+        aws.reset()
+        with recording.recording(cassette, lambda: True, answered_by="offline sandboxes"):
+            _store_and_read_back(recorded)
+        aws.reset()  # nothing is left in S3: what follows is answered from the cassette alone
+    settings = {"AWS_ENDPOINT_URL": NOWHERE, "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y"}
+
+    with environment.applied(settings), recording.replaying(cassette, "upload"):
+        seen = _store_and_read_back(rewritten)
+
+    etag = f'"{hashlib.md5(rewritten).hexdigest()}"'
+    assert seen["body"] == rewritten  # the GET's checksum, recomputed, passed botocore's check
+    assert seen["listed"] == seen["head"] == (len(rewritten), etag)
+    assert seen["etag"] == etag
+
+
+def test_reads_answer_as_recorded_when_this_run_uploaded_the_same_bytes(tmp_path):
+    data = _parquet(_frame(SMALL))
+    cassette = tmp_path / "lab" / "upload.yaml"
+    with AwsSandbox() as aws, environment.applied(aws.environment()):
+        aws.reset()
+        with recording.recording(cassette, lambda: True, answered_by="offline sandboxes"):
+            live = _store_and_read_back(data)
+        aws.reset()
+    settings = {"AWS_ENDPOINT_URL": NOWHERE, "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y"}
+
+    with environment.applied(settings), recording.replaying(cassette, "upload"):
+        assert _store_and_read_back(data) == live

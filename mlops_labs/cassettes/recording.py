@@ -21,7 +21,7 @@ from typing import Any
 from ..cloud import aws_clients
 from ..cloud.loopback_server import INTERNAL_HEADER, serving_request
 from ..errors import KitError
-from . import matching, scrub, serializer
+from . import matching, reads_after_writes, scrub, serializer
 from .bodies import request_body
 from .provenance import write_provenance
 
@@ -52,13 +52,19 @@ _SCRUBBED_KEPT = 8
 _LOADED = matching.LOADED
 
 
-def _lab_request(request: Any, replacements: Mapping[str, str] | None = None) -> Any:
+def _lab_request(
+    request: Any,
+    replacements: Mapping[str, str] | None = None,
+    uploads: reads_after_writes.Uploads | None = None,
+) -> Any:
     if getattr(request, _LOADED, False):
         return request
     internal = any(name.lower() == INTERNAL_HEADER.lower() for name in request.headers)
     probe = request.host in _METADATA_HOSTS
     if internal or probe or serving_request() or "/moto-api/" in request.path:
         return None
+    if uploads is not None:
+        uploads.note_sent(request)
     headers = tuple((name, repr(value)) for name, value in request.headers.items())
     mapping = tuple(sorted((replacements or {}).items()))
     key = (request.method, request.uri, request_body(request), headers, mapping)
@@ -69,8 +75,12 @@ def _lab_request(request: Any, replacements: Mapping[str, str] | None = None) ->
     return _scrubbed[key]
 
 
-def _loaded(request: Any, response: Any, _cassette: Any) -> tuple[Any, Any]:
+def _loaded(
+    request: Any, response: Any, _cassette: Any, uploads: reads_after_writes.Uploads | None = None
+) -> tuple[Any, Any]:
     setattr(request, _LOADED, True)
+    if uploads is not None:
+        response = uploads.note_recorded(request, response)
     return request, response
 
 
@@ -81,16 +91,20 @@ def make_vcr(record_mode: str, replacements: Mapping[str, str] | None = None) ->
     """
     import vcr
 
+    # Replay answers reads of what a scenario uploaded with the bytes it uploaded this time.
+    uploads = reads_after_writes.Uploads() if record_mode == "none" else None
     recorder = vcr.VCR(
         serializer=SERIALIZER,
         record_mode=record_mode,
         match_on=matching.MATCH_ON,
-        before_record_request=functools.partial(_lab_request, replacements=replacements),
+        before_record_request=functools.partial(
+            _lab_request, replacements=replacements, uploads=uploads
+        ),
         # Only responses answered now are scrubbed; recorded ones were scrubbed when written.
         before_record_response=None
         if record_mode == "none"
         else functools.partial(scrub.scrub_response, replacements=replacements),
-        after_load_interaction=_loaded,
+        after_load_interaction=functools.partial(_loaded, uploads=uploads),
         decode_compressed_response=False,
     )
     recorder.register_serializer(SERIALIZER, serializer)
