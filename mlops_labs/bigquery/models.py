@@ -22,6 +22,7 @@ from typing import Any
 
 import duckdb
 
+from ..cloud import duckdb_guard
 from . import functions
 from .errors import AccessDenied, BigQueryError, Duplicate, Invalid, NotFound, ResourceInUse
 from .sql import TableName
@@ -111,11 +112,12 @@ class Catalog:
     """Every project, dataset and table of one sandbox, and the DuckDB connection under them."""
 
     def __init__(self) -> None:
-        # File access stays off: loads arrive as bytes and are handed over as Arrow tables.
-        self.connection = duckdb.connect(config={"enable_external_access": False})
+        self.connection = duckdb.connect(config=dict(duckdb_guard.OPEN_CONFIG))
         self.connection.execute("SET TimeZone = 'UTC'").fetchall()
         # BigQuery raises on division by zero where IEEE arithmetic would give Infinity.
         self.connection.execute("SET ieee_floating_point_ops = false").fetchall()
+        # No host files at all: loads arrive as bytes and are handed over as Arrow tables.
+        duckdb_guard.harden(self.connection)
         functions.register(self.connection)
         # One lock for catalog and SQL: the connection's default catalog is shared state.
         self.lock = threading.RLock()

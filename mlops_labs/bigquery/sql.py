@@ -30,6 +30,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import Token, TokenType
 
+from ..cloud import duckdb_guard
 from .errors import InvalidQuery
 from .functions import FINGERPRINT_FUNCTION, LITERAL_FUNCTION, TEXT_FUNCTION
 
@@ -101,6 +102,7 @@ def parse(sql: str) -> Statement:
     if procedure is not None:
         return Statement(StatementKind.CALL, "CALL", sql, None, tokens, procedure)
     _check_statement_start(tokens)
+    _check_functions(tokens)
     try:
         trees = [tree for tree in sqlglot.parse(sql, read="bigquery") if tree is not None]
     except ParseError as error:
@@ -192,6 +194,15 @@ def _check_statement_start(tokens: list[Token]) -> None:
     first = tokens[0]
     if first.text.upper() not in _STATEMENT_STARTS:
         raise InvalidQuery(f"Syntax error: Unexpected {_describe(first)} at [{first.line}:1]")
+
+
+def _check_functions(tokens: list[Token]) -> None:
+    """Refuse DuckDB's own functions (files, settings, catalogs) as BigQuery refuses unknowns."""
+    calls = duckdb_guard.engine_only_calls(tokens)
+    if calls:
+        call = calls[0]
+        kind = "Table-valued function" if duckdb_guard.called_as_table(tokens, call) else "Function"
+        raise InvalidQuery(f"{kind} not found: {call.text} at [{call.line}:{_start_column(call)}]")
 
 
 def _describe(token: Token) -> str:

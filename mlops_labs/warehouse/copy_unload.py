@@ -22,6 +22,7 @@ import sqlglot
 from botocore.exceptions import ClientError
 from sqlglot.dialects.redshift import Redshift
 
+from .databases import private_folder
 from .errors import S3AccessError, SqlSyntaxError, UnsupportedFeature, WarehouseError
 
 if TYPE_CHECKING:
@@ -240,7 +241,7 @@ def run_copy(warehouse: Warehouse, sql: str) -> Result:
     loaded_bytes = 0
     db.execute("BEGIN TRANSACTION")
     try:
-        with tempfile.TemporaryDirectory(prefix="mlops-labs-copy-") as staging:
+        with tempfile.TemporaryDirectory(prefix="copy-", dir=private_folder()) as staging:
             for n, (bucket, key) in enumerate(files):
                 body = _s3_call(s3.get_object, f"s3://{bucket}/{key}", Bucket=bucket, Key=key)
                 data = body["Body"].read()

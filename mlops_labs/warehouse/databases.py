@@ -1,11 +1,21 @@
-"""Empty in-memory DuckDB databases, the next one opened ahead of need on another thread."""
+"""Empty in-memory DuckDB databases, locked down, the next one opened ahead of need.
+
+Each database may read and write files only in the warehouse's private folder (COPY stages
+the files it fetched from S3 there), and nothing else of the host.
+"""
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 
 import duckdb
+
+from ..cloud import duckdb_guard
 
 # One DuckDB thread: parallel aggregation would order GROUP BY results differently run to run,
 # and a warehouse whose UNLOAD files change by themselves cannot be replayed.
@@ -17,8 +27,24 @@ _lock = threading.Lock()
 _next: Future[duckdb.DuckDBPyConnection] | None = None
 
 
+_folder: Path | None = None
+_folder_lock = threading.Lock()
+
+
+def private_folder() -> Path:
+    """The warehouse's own folder for staged files, made once, removed when the process ends."""
+    global _folder
+    with _folder_lock:
+        if _folder is None:
+            _folder = Path(tempfile.mkdtemp(prefix="mlops-labs-warehouse-"))
+            atexit.register(shutil.rmtree, _folder, ignore_errors=True)
+        return _folder
+
+
 def _open() -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(":memory:", config=_CONFIG)
+    database = duckdb.connect(":memory:", config={**_CONFIG, **duckdb_guard.OPEN_CONFIG})
+    duckdb_guard.harden(database, private_folder())
+    return database
 
 
 def fresh() -> duckdb.DuckDBPyConnection:

@@ -16,9 +16,10 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
-from . import databases, dialect
+from . import databases, dialect, statement_screen
 from .catalog import Catalog
 from .errors import SqlSyntaxError, UndefinedObject, UnsupportedFeature, WarehouseError
+from .settings import Settings
 from .system_views import READS_VIEWS, SystemViews
 
 # DuckDB's type names as Redshift reports them (pg_type names, as the Data API shows them).
@@ -107,6 +108,8 @@ class Warehouse:
         self.slices = slices
         self._clock = clock
         self._s3_client = s3_client
+        # Redshift's session parameters (SET / RESET / SHOW); DuckDB's own are locked.
+        self.settings = Settings()
 
     # The clock: GETDATE(), SYSDATE and CURRENT_TIMESTAMP answer from it when it is pinned.
     def now(self) -> datetime | None:
@@ -218,7 +221,10 @@ class Warehouse:
     def _dispatch(
         self, sql: str, parameters: Sequence[Any] | Mapping[str, Any] | None, arrow: bool
     ) -> tuple[Result, exp.Expression | None]:
+        statement_screen.screen(sql)
         keyword = first_keywords(sql)
+        if keyword.startswith(("SET", "RESET", "SHOW")):
+            return self._setting(sql, keyword.split(" ")[0]), None
         if keyword.startswith("COPY"):
             from .copy_unload import run_copy
 
@@ -267,6 +273,35 @@ class Warehouse:
         rows = cursor.fetchall()
         return Result(statement=statement, columns=columns, rows=rows, rowcount=len(rows))
 
+    def _setting(self, sql: str, verb: str) -> Result:
+        if verb == "SHOW":
+            rows = self.settings.show(sql)
+            name = rows[0][0] if len(rows) == 1 else "name"
+            columns = (
+                [Column(name, "varchar")]
+                if len(rows) == 1
+                else [
+                    Column("name", "varchar"),
+                    Column("setting", "varchar"),
+                ]
+            )
+            shown = [(value,) for _, value in rows] if len(rows) == 1 else rows
+            return Result("SHOW", columns, shown, rowcount=len(shown))
+        name = self.settings.set(sql) if verb == "SET" else self.settings.reset(sql)
+        if name in ("search_path", "all"):
+            self._apply_search_path()
+        return Result(verb)
+
+    def _apply_search_path(self) -> None:
+        """DuckDB's search path: the schemas of Redshift's that exist, then the SYS views."""
+        existing = {
+            row[0]
+            for row in self._db.execute("SELECT schema_name FROM duckdb_schemas()").fetchall()
+        }
+        schemas = [name for name in self.settings.search_path() if name in existing]
+        path = ",".join(_quoted(name) for name in [*schemas, "main"])
+        self._db.execute("SET search_path = " + "'" + path.replace("'", "''") + "'")
+
     def _refresh(self, sql: str) -> Result:
         match = re.match(r"\s*REFRESH\s+MATERIALIZED\s+VIEW\s+(\S+?)\s*;?\s*$", sql, re.I)
         if not match:
@@ -283,6 +318,10 @@ class Warehouse:
     def duckdb(self) -> duckdb.DuckDBPyConnection:
         """The DuckDB connection underneath, for the warehouse's own modules."""
         return self._db
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _duckdb_parameters(
