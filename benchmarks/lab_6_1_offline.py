@@ -1,6 +1,7 @@
 """Benchmark: the offline Lab 6.1 run against the import time of the SDKs it loads.
 
-Each command runs in a fresh interpreter several times; the median wall time counts.
+Each command runs in a fresh interpreter several times (cold: see fresh.COLD), its temporary
+files in a folder removed after it; the median wall time counts.
 Usage: python benchmarks/lab_6_1_offline.py [--repeat N]
 """
 
@@ -8,12 +9,9 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+import fresh
 
 # What the Lab 6.1 trainer and its scenarios import: the AWS SDK, the data and ML stack.
 SDK_IMPORTS = (
@@ -41,25 +39,18 @@ COMMANDS = {
 }
 
 
-def median_seconds(command: list[str], repeat: int) -> float:
-    """The median wall time of ``command`` over ``repeat`` runs; a failing run stops it all."""
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
-        times.append(time.perf_counter() - started)
-        if done.returncode != 0:
-            sys.exit(f"benchmark command failed: {' '.join(command)}\n{done.stdout}{done.stderr}")
-    return statistics.median(times)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per command (default 3)")
     repeat = parser.parse_args().repeat
-    results = {name: median_seconds(command, repeat) for name, command in COMMANDS.items()}
+    # Round by round, so the shared machine's drifting load weighs on every command alike.
+    runs: dict[str, list[float]] = {name: [] for name in COMMANDS}
+    for _ in range(repeat):
+        for name, command in COMMANDS.items():
+            runs[name].append(fresh.seconds(command))
+    results = {name: statistics.median(times) for name, times in runs.items()}
     base = results["SDK imports"]
-    print(f"median of {repeat} runs each, fresh interpreter per run")
+    print(f"median of {repeat} runs each, every run cold\n{fresh.COLD}")
     for name, seconds in results.items():
         print(f"{name:<30} {seconds:6.2f} s   {seconds / base:4.2f}x SDK imports")
 

@@ -1,6 +1,8 @@
 """Benchmark: every scenario in offline and in replay mode, against importing what each loads.
 
-Each run is a fresh interpreter, as CI starts one. A mode's baseline imports, in a fresh
+Each run is a fresh interpreter, as CI starts one, with pytest's cache off (as pyproject's
+addopts has it): a split run never reads a count remembered by an earlier run, so every figure
+is cold (see fresh.COLD), and each run's temporary files go. A mode's baseline imports, in a fresh
 interpreter and in the order a run first loaded them, every module its scenarios load apart
 from the kit's own and the step modules: the SDKs, the libraries under them and pytest. The
 run is ``pytest`` as users run it (on 2+ cores a second process takes the Google Cloud labs,
@@ -13,13 +15,11 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+import fresh
+
 TARGETS = {"replay": 1.5, "offline": 2.0}
 # The kit and the tests are what is measured, not part of the baseline.
 OWN = ("mlops_labs", "step_defs", "conftest", "test_", "__main__", "__mp_main__")
@@ -44,21 +44,9 @@ for name in open(sys.argv[1]).read().split():
 """
 
 
-def timed(command: list[str]) -> float:
-    """Wall-clock seconds of one command run to completion (it must succeed)."""
-    started = time.perf_counter()
-    subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - started
-
-
 def loaded_modules(pytest_args: list[str], listing: Path) -> None:
     """Write to ``listing`` the modules a run of ``pytest_args`` loads, minus the kit's own."""
-    subprocess.run(
-        [sys.executable, "-c", LIST_LOADED, str(listing), *pytest_args],
-        cwd=ROOT,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+    fresh.run([sys.executable, "-c", LIST_LOADED, str(listing), *pytest_args], listing.parent)
     names = listing.read_text().split()
     listing.write_text("\n".join(n for n in names if not n.startswith(OWN)))
 
@@ -72,11 +60,12 @@ def main() -> None:
     # assert-rewrite all of them on each run (about 0.8 s the README's ``pytest`` does not pay).
     script = Path(sys.executable).with_name("pytest")
     pytest = [str(script) if script.is_file() else "pytest"]
-    print(f"median of {repeat}: every scenario of step_defs/, each run a fresh interpreter")
-    with tempfile.TemporaryDirectory() as scratch:
+    print(f"median of {repeat}: every scenario of step_defs/, every run cold\n{fresh.COLD}")
+    with fresh.scratch() as scratch:
         commands, counts = {}, {}
         for mode in TARGETS:
-            args = ["-q", "step_defs", f"--cloud={mode}"]
+            # pyproject's addopts says it already; said again so the runs stay cold if it changes.
+            args = ["-q", "step_defs", f"--cloud={mode}", "-p", "no:cacheprovider"]
             listing = Path(scratch, f"{mode}.txt")
             loaded_modules([*args, "--no-split"], listing)  # one process loads everything
             counts[mode] = len(listing.read_text().split())
@@ -90,7 +79,9 @@ def main() -> None:
         rounds: dict[str, list[tuple[float, float, float]]] = {mode: [] for mode in TARGETS}
         for _ in range(repeat):
             for mode, (baseline, run, alone) in commands.items():
-                rounds[mode].append((timed(baseline), timed(run), timed(alone)))
+                rounds[mode].append(
+                    (fresh.seconds(baseline), fresh.seconds(run), fresh.seconds(alone))
+                )
     for mode, target in TARGETS.items():
         baseline = statistics.median(b for b, _, _ in rounds[mode])
         print(f"  {mode:8} import what it loads ({counts[mode]} modules) {baseline:6.2f} s")
