@@ -1,8 +1,10 @@
 """Benchmark: how soon ``check --watch`` answers after a save that changes one task's code.
 
 As the watcher does it: one process with the SDKs imported and the sandboxes kept, its helper
-process ready, the reference solution checked. Each task is re-checked ``--repeat`` times after
-a first warm-up run; the median is compared with the issue's target of one second.
+process warmed up on the tasks and ready, every task checked once. Then each task's code is
+saved (a comment added under its marker, in a copy of the lab code) and re-checked, ``--repeat``
+times. The first re-check of each task is the headline, compared with the issue's target of one
+second; the median of the others, whose scenarios this session has just run, is shown as warm.
 Usage: python benchmarks/watch_recheck.py [--repeat 5] [--cloud offline] [--labs-dir DIR] [TASK ...]
 (``--labs-dir``: a workspace's lab code instead of the reference, stand-ins and all.)
 """
@@ -11,55 +13,90 @@ from __future__ import annotations
 
 import argparse
 import io
+import shutil
 import statistics
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 from rich.console import Console
 
 from mlops_labs import catalogue, project
+from mlops_labs.catalogue import Task
 from mlops_labs.check import check
 from mlops_labs.cloud import modes
 from mlops_labs.pytest_plugin import kept_sandboxes
 from mlops_labs.scenario_helper import Helper
+from mlops_labs.workspace import REFERENCE_DIR
 
 TARGET_SECONDS = 1.0
+STATE = (
+    "warm by design, as the watcher: SDKs imported, sandboxes kept, helper ready, each task\n"
+    "checked once (so a BigQuery ML model trained then is reused; lab_6_5_bqml.py times a cold\n"
+    "one). Cold in each re-check: the saved code, compiled and imported afresh. first = the\n"
+    "task's first re-check in the session; warm = the median of the others (its scenarios\n"
+    "just ran)"
+)
+
+
+def save(labs: Path, task: Task, count: int) -> None:
+    """Save ``task``'s code as a learner would: a line changed inside its function."""
+    path = labs / task.file
+    lines = path.read_text().splitlines(keepends=True)
+    # Under the task's marker: the watcher tells whose code changed by the function it is in.
+    at = next(n for n, line in enumerate(lines) if line.strip() == task.marker)
+    indent = lines[at][: len(lines[at]) - len(lines[at].lstrip())]
+    lines.insert(at + 1, f"{indent}# saved {count}\n")
+    path.write_text("".join(lines))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("tasks", nargs="*", help="task ids (default: every task)")
+    parser.add_argument("tasks", nargs="*", help="task ids (default: every code task)")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--cloud", default="offline", choices=[m.value for m in modes.CloudMode])
     parser.add_argument("--labs-dir", help="lab code to check (default: the reference)")
     args = parser.parse_args()
-    options = {
-        "cloud": args.cloud,
-        "labs_dir": args.labs_dir,
-        "console": Console(file=io.StringIO()),
-    }
-    tasks = [t.id for t in catalogue.select(args.tasks)]
+    tasks = [t for t in catalogue.select(args.tasks) if t.kind == "code"]
+    ids = tuple(t.id for t in tasks)
     mode = modes.resolve(args.cloud)
     sys.dont_write_bytecode = True  # as the watcher runs
-    helper = Helper(mode, project.find_root())
+    # Saves go to a copy: the learner's files (or the reference) stay as they are.
+    labs = Path(tempfile.mkdtemp(prefix="mlops-labs-bench-")) / "labs"
+    helper = None
     try:
+        shutil.copytree(
+            args.labs_dir or REFERENCE_DIR, labs, ignore=shutil.ignore_patterns("__pycache__")
+        )
+        options = {
+            "cloud": args.cloud,
+            "labs_dir": str(labs),
+            "console": Console(file=io.StringIO()),
+        }
+        helper = Helper(mode, project.find_root(), warm=ids)
         with kept_sandboxes(mode):
-            check(tasks, **options, helper=helper)  # the watcher's first check
+            check(list(ids), **options, helper=helper)  # the watcher's first check
             while not helper.ready():
                 time.sleep(0.1)
-            print(f"median of {args.repeat} re-checks per task, helper ready ({args.cloud})")
+            print(f"{args.repeat} re-checks per task, each after a save ({args.cloud})\n{STATE}")
             for task in tasks:
-                check([task], **options, helper=helper)
-                seconds = []
-                for _ in range(args.repeat):
+                seconds, passed = [], True
+                for count in range(args.repeat):
+                    save(labs, task, count)
                     started = time.perf_counter()
-                    check([task], **options, helper=helper)
+                    passed &= check([task.id], **options, helper=helper) == 0
                     seconds.append(time.perf_counter() - started)
-                median = statistics.median(seconds)
-                ratio = median / TARGET_SECONDS
-                print(f"  {task:6} {median:5.2f} s   {ratio:4.2f}x the one-second target")
+                first, ratio = seconds[0], seconds[0] / TARGET_SECONDS
+                warm = f"warm {statistics.median(seconds[1:]):5.2f} s" if seconds[1:] else ""
+                print(
+                    f"  {task.id:6} first {first:5.2f} s   {ratio:4.2f}x the one-second target   "
+                    f"{warm}   {'passes' if passed else 'FAILS'}"
+                )
     finally:
-        helper.close()
+        if helper is not None:
+            helper.close()
+        shutil.rmtree(labs.parent, ignore_errors=True)
 
 
 if __name__ == "__main__":
