@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import unicodedata
 import zlib
 from collections.abc import Callable
 from dataclasses import replace
@@ -16,11 +17,12 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any
 
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from ..cloud.discovery import DiscoveryDocument
+from ..cloud.request_guard import RefusedBody, load_json
 from . import sql as sqlmod
 from .backend import BigQueryBackend, page
 from .errors import (
@@ -49,6 +51,12 @@ from .values import Field, decode_row, encode_row
 _log = logging.getLogger(__name__)
 UPLOAD = "/upload/bigquery/v2/projects"
 JSON_TYPE = "application/json; charset=UTF-8"
+# BigQuery's API takes requests of up to 10 MB ("Request payload size exceeds the limit:
+# 10485760 bytes."). Uploads of load-job data go through /upload: the sandbox keeps them in
+# memory and takes up to 4 GiB a request or a resumable session, BigQuery's largest
+# compressed CSV or JSON file.
+MAX_REQUEST_BYTES = 10 * 1024 * 1024
+MAX_UPLOAD_BYTES = 4 * 1024**3
 
 _ROUTES = [
     ("GET", "/bigquery/v2/projects", "list_projects"),
@@ -108,8 +116,13 @@ class BigQueryResponses:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
+        uploading = request.path.startswith(UPLOAD)
+        request.max_content_length = MAX_UPLOAD_BYTES if uploading else MAX_REQUEST_BYTES
         try:
             reply = self.dispatch(request)
+        except RequestEntityTooLarge:
+            error = _too_large(request.max_content_length)
+            reply = (error.code, error.envelope())
         except BigQueryError as error:
             reply = (error.code, error.envelope())
         except Exception as exc:  # a bug here must still answer in the API's format
@@ -135,6 +148,12 @@ class BigQueryResponses:
                 f"Not found: the BigQuery sandbox has no method {request.method} {request.path}"
             ) from None
         handler: Callable[..., Reply] = getattr(self, endpoint)
+        method = _discovery().find_method(request.method, request.path)
+        problems = _discovery().check_parameters(method, request.args) if method else []
+        if problems:
+            raise Invalid(problems[0])
+        # Read the whole body before taking the lock: a slow sender holds up no one else.
+        request.get_data()
         body = None
         if endpoint in _REQUEST_SCHEMAS:
             body = _json_body(request)
@@ -246,6 +265,7 @@ class BigQueryResponses:
         table_id = reference.get("tableId")
         if not table_id:
             raise Invalid("Missing required field: tableReference.tableId")
+        _check_table_id(table_id)
         fields = [Field.from_api(f) for f in (body.get("schema") or {}).get("fields") or []]
         names = [f.name.lower() for f in fields]
         duplicate = next((n for n in names if names.count(n) > 1), None)
@@ -523,6 +543,7 @@ class BigQueryResponses:
     def upload_chunk(self, request: Request, body: Any, project: str) -> Reply:
         """A resumable upload's chunk: 308 until the last byte, then the inserted job."""
         session = request.args.get("upload_id") or ""
+        _check_upload_size(self.backend, session, request)
         job, received = self.backend.upload_chunk(
             session, request.headers.get("Content-Range"), request.get_data()
         )
@@ -654,6 +675,39 @@ def _check_dataset_id(dataset_id: str) -> None:
         )
 
 
+def _check_table_id(table_id: str) -> None:
+    # Letters, marks, numbers, connectors, dashes and spaces, up to 1024 bytes in UTF-8.
+    allowed = all(
+        unicodedata.category(character)[0] in "LMN"
+        or unicodedata.category(character) in ("Pc", "Pd", "Zs")
+        for character in table_id
+    )
+    if not allowed or len(table_id.encode()) > 1024:
+        raise Invalid(
+            f'Invalid table ID "{table_id}". Table IDs must be alphanumeric (plus underscores) '
+            "and must be at most 1024 characters long. Also, Table decorators cannot be used."
+        )
+
+
+def _too_large(limit: int) -> BigQueryError:
+    error = BigQueryError(f"Request payload size exceeds the limit: {limit} bytes.")
+    error.reason = "badRequest"
+    return error
+
+
+def _check_upload_size(backend: BigQueryBackend, session_id: str, request: Request) -> None:
+    """A resumable session may not grow past the upload limit, whatever its chunks' sizes."""
+    declared = re.fullmatch(
+        r"bytes [^/]*/(\d+)", (request.headers.get("Content-Range") or "").strip()
+    )
+    session = backend.uploads.get(session_id)
+    held = len(session.data) if session is not None else 0
+    if (declared and int(declared.group(1)) > MAX_UPLOAD_BYTES) or (
+        held + len(request.get_data()) > MAX_UPLOAD_BYTES
+    ):
+        raise _too_large(MAX_UPLOAD_BYTES)
+
+
 def _checked(schema: str, body: Any) -> Any:
     """A request body held to its schema, in canonical form (as the service stores it)."""
     problems = _discovery().check(schema, body, request=True)
@@ -670,10 +724,7 @@ def _json_body(request: Request) -> Any:
     raw = request.get_data()
     if not raw.strip():
         return {}
-    try:
-        body = json.loads(raw)
-    except ValueError as error:
-        raise Invalid(f"Invalid JSON payload received. {error}") from None
+    body = _loaded(raw)
     if not isinstance(body, dict):
         raise Invalid("Invalid JSON payload received. The body must be a JSON object")
     return body
@@ -687,11 +738,16 @@ def _multipart(request: Request) -> tuple[dict[str, Any], bytes]:
     parts = list(message.iter_parts()) if message.is_multipart() else []
     if len(parts) != 2:
         raise Invalid("A multipart upload carries two parts: the job resource, then the data")
-    try:
-        resource = json.loads(parts[0].get_payload(decode=True))
-    except ValueError as error:
-        raise Invalid(f"Invalid JSON payload received. {error}") from None
+    resource = _loaded(parts[0].get_payload(decode=True) or b"")
     return resource, parts[1].get_payload(decode=True) or b""
+
+
+def _loaded(raw: bytes) -> Any:
+    """A JSON request body, too deep or malformed refused as BigQuery's front end refuses it."""
+    try:
+        return load_json(raw)
+    except RefusedBody as refused:
+        raise Invalid(f"Invalid JSON payload received. {refused.message}") from None
 
 
 def _base(request: Request) -> str:

@@ -22,6 +22,15 @@ StorageFactory = Callable[[], Any]
 SHARD = "000000000000"  # the first of BigQuery's 12-digit shard numbers
 
 
+# Every call to the Cloud Storage sandbox is bounded (10 s a call, retried for 3 s): with the
+# client's defaults (60 s a call, retried for 120 s) a load or export job, and every request
+# waiting on it, would hang that long if Cloud Storage stopped answering or hung up.
+def _bounded() -> dict[str, Any]:
+    from google.cloud.storage.retry import DEFAULT_RETRY
+
+    return {"timeout": 10, "retry": DEFAULT_RETRY.with_timeout(3.0)}
+
+
 def split_uri(uri: str) -> tuple[str, str]:
     """A gs:// URI's bucket and object name; Invalid for anything else."""
     if not isinstance(uri, str) or not uri.startswith("gs://"):
@@ -59,9 +68,11 @@ class CloudStorage:
                 raise NotFound(f"Not found: URI {uri}")
             for object_name in names:
                 try:
-                    data = client.bucket(bucket).blob(object_name).download_as_bytes()
+                    data = client.bucket(bucket).blob(object_name).download_as_bytes(**_bounded())
                 except api_exceptions.NotFound:
                     raise NotFound(f"Not found: URI {uri}") from None
+                except api_exceptions.GoogleAPICallError as error:
+                    raise Invalid(f"Cannot read {uri}: {error.message}") from None
                 found.append((f"gs://{bucket}/{object_name}", _inflated(data)))
         return found
 
@@ -77,7 +88,7 @@ class CloudStorage:
         bucket, name = split_uri(uri)
         try:
             self.client.bucket(bucket).blob(name).upload_from_string(
-                data, content_type=content_type
+                data, content_type=content_type, **_bounded()
             )
         except api_exceptions.NotFound:
             raise NotFound(f"Not found: Bucket {bucket}") from None
@@ -88,22 +99,26 @@ class CloudStorage:
         """Delete one object (gone already is fine)."""
         bucket, name = split_uri(uri)
         with contextlib.suppress(api_exceptions.NotFound):
-            self.client.bucket(bucket).blob(name).delete()
+            self.client.bucket(bucket).blob(name).delete(**_bounded())
 
     def _exists(self, bucket: str, name: str) -> bool:
         try:
-            return bool(self.client.bucket(bucket).blob(name).exists())
+            return bool(self.client.bucket(bucket).blob(name).exists(**_bounded()))
         except api_exceptions.NotFound:
             return False
+        except api_exceptions.GoogleAPICallError as error:
+            raise Invalid(f"Cannot read gs://{bucket}/{name}: {error.message}") from None
 
     def _matching(self, bucket: str, pattern: str) -> list[str]:
         # BigQuery's wildcard matches any characters, '/' included, after a literal prefix.
         prefix, _, suffix = pattern.partition("*")
         try:
-            blobs = self.client.list_blobs(bucket, prefix=prefix)
+            blobs = self.client.list_blobs(bucket, prefix=prefix, **_bounded())
             names = [blob.name for blob in blobs]
         except api_exceptions.NotFound:
             return []
+        except api_exceptions.GoogleAPICallError as error:
+            raise Invalid(f"Cannot list gs://{bucket}/{prefix}*: {error.message}") from None
         return sorted(
             n for n in names if n.endswith(suffix) and len(n) >= len(prefix) + len(suffix)
         )

@@ -11,7 +11,7 @@ import base64
 import binascii
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from importlib import resources
@@ -23,6 +23,13 @@ _UNSIGNED_TEXT = re.compile(r"\d+")
 # Keys of the JSON error envelope every Google REST API answers with (google.rpc.Status over HTTP).
 _ERROR_KEYS = {"code", "message", "errors", "status", "details"}
 _ERROR_ITEM_KEYS = {"message", "domain", "reason", "location", "locationType", "debugInfo"}
+# The range of each integer format, as protocol buffers hold them.
+_RANGES = {
+    "int32": (-(2**31), 2**31 - 1),
+    "uint32": (0, 2**32 - 1),
+    "int64": (-(2**63), 2**63 - 1),
+    "uint64": (0, 2**64 - 1),
+}
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,8 @@ class Method:
     path: re.Pattern[str]
     request: str | None
     response: str | None
+    # Query parameters by name, each its discovery spec (type, format, enum).
+    parameters: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
 
 class DiscoveryDocument:
@@ -75,6 +84,21 @@ class DiscoveryDocument:
         problems: list[str] = []
         self._nulls = request
         self._check({"$ref": schema}, value, schema, problems)
+        return problems
+
+    def check_parameters(self, method: Method, arguments: Any) -> list[str]:
+        """Every query argument that breaks its parameter's type, as Google's front ends say it.
+
+        ``arguments`` maps names to values (a werkzeug MultiDict or a dict of lists); names
+        the method does not list are left to the sandbox.
+        """
+        problems = []
+        for name, spec in method.parameters.items():
+            values = arguments.getlist(name) if hasattr(arguments, "getlist") else []
+            for value in values:
+                problem = _parameter_problem(name, spec, value)
+                if problem:
+                    problems.append(problem)
         return problems
 
     def normalize(self, schema: str, value: Any) -> Any:
@@ -153,11 +177,19 @@ class DiscoveryDocument:
             problem = _string_problem(spec, value)
             if problem:
                 problems.append(f"{path} {problem}")
+            elif spec.get("format") in _RANGES:
+                problem = _range_problem(spec["format"], int(value), path)
+                if problem:
+                    problems.append(problem)
         elif kind == "integer":
             if self._nulls and isinstance(value, str) and _INTEGER_TEXT.fullmatch(value):
-                return  # proto3 JSON reads integers from strings too (the client sends some)
+                value = int(value)  # proto3 JSON reads integers from strings too
             if not isinstance(value, int) or isinstance(value, bool):
                 problems.append(f"{path} should be a JSON integer, got {value!r}")
+            else:
+                problem = _range_problem(spec.get("format"), value, path)
+                if problem:
+                    problems.append(problem)
         elif kind == "number":
             if not isinstance(value, int | float) or isinstance(value, bool):
                 problems.append(f"{path} should be a JSON number, got {value!r}")
@@ -208,6 +240,46 @@ def _string_problem(spec: dict[str, Any], value: Any) -> str | None:
     return None
 
 
+def _fits(fmt: str | None, number: int) -> bool:
+    low, high = _RANGES.get(fmt or "", (None, None))
+    return low is None or low <= number <= high  # type: ignore[operator]
+
+
+def _range_problem(fmt: str | None, number: int, path: str) -> str | None:
+    if _fits(fmt, number):
+        return None
+    return f"Invalid value at '{_proto_path(path)}' (TYPE_{(fmt or '').upper()}), {number}"
+
+
+def _proto_path(path: str, *, schema: bool = True) -> str:
+    """A checker path (``QueryRequest.maxResults``) as protobuf names it (``max_results``)."""
+    members = (path.split(".")[1:] if schema else path.split(".")) or [path]
+    return ".".join(re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", member).lower() for member in members)
+
+
+def _parameter_problem(name: str, spec: dict[str, Any], value: str) -> str | None:
+    """Why a query argument does not fit its parameter (None if it does), in Google's words."""
+    kind, fmt = spec.get("type"), spec.get("format")
+    where = _proto_path(name, schema=False)
+    if kind == "integer" or fmt in _RANGES:
+        fmt = fmt or "int32"
+        text = value.strip()
+        number = int(text) if _INTEGER_TEXT.fullmatch(text) else None
+        low, high = spec.get("minimum"), spec.get("maximum")
+        if (
+            number is None
+            or not _fits(fmt, number)
+            or (low is not None and number < int(low))
+            or (high is not None and number > int(high))
+        ):
+            return f"Invalid value at '{where}' (TYPE_{fmt.upper()}), \"{value}\""
+    elif kind == "boolean" and value.lower() not in ("true", "false", "1", "0"):
+        return f"Invalid value at '{where}' (TYPE_BOOL), \"{value}\""
+    elif spec.get("enum") and value not in spec["enum"]:
+        return f"Invalid value at '{where}' (TYPE_ENUM), \"{value}\""
+    return None
+
+
 def _methods(resources_: dict[str, Any]) -> list[Method]:
     found = []
     for resource in resources_.values():
@@ -222,6 +294,11 @@ def _methods(resources_: dict[str, Any]) -> list[Method]:
                     path=re.compile(pattern),
                     request=spec.get("request", {}).get("$ref"),
                     response=spec.get("response", {}).get("$ref"),
+                    parameters={
+                        name: parameter
+                        for name, parameter in spec.get("parameters", {}).items()
+                        if parameter.get("location") == "query"
+                    },
                 )
             )
         found.extend(_methods(resource.get("resources", {})))
