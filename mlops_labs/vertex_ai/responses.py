@@ -15,9 +15,11 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
 from ..cloud.discovery import DiscoveryDocument
+from ..cloud.request_guard import RefusedBody, load_json
 from .backend import VertexAIBackend
 from .errors import InternalError, InvalidArgument, NotFound, VertexAIError
 
@@ -54,6 +56,9 @@ _ROUTES = [
     ),
 ]
 SCHEMA_PREFIX = "GoogleCloudAiplatformV1"
+# Vertex AI's stated payload limit for online prediction ("currently, 1.5MB"): the sandbox holds
+# every request to it, the largest of its methods' bodies being a predict request's instances.
+MAX_REQUEST_BYTES = 1536 * 1024
 
 Reply = tuple[int, Any]
 
@@ -69,8 +74,14 @@ class VertexAIResponses:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
+        request.max_content_length = MAX_REQUEST_BYTES
         try:
             status, body = self.dispatch(request)
+        except RequestEntityTooLarge:
+            error = InvalidArgument(
+                f"Request payload size exceeds the limit: {MAX_REQUEST_BYTES} bytes."
+            )
+            status, body = error.code, error.envelope()
         except VertexAIError as error:
             status, body = error.code, error.envelope()
         except Exception as exc:  # a bug here must still answer in the API's format
@@ -86,6 +97,10 @@ class VertexAIResponses:
         for verb, pattern, name, schema in self.routes:
             found = pattern.fullmatch(request.path)
             if found and verb == request.method:
+                method = _discovery().find_method(request.method, request.path)
+                problems = _discovery().check_parameters(method, request.args) if method else []
+                if problems:
+                    raise InvalidArgument(problems[0])
                 body = _checked(schema, _json_body(request)) if schema else {}
                 handler: Callable[..., Reply] = getattr(self, name)
                 with self.backend.lock:
@@ -246,8 +261,10 @@ def _json_body(request: Request) -> Any:
     if not data.strip():
         return {}
     try:
-        return json.loads(data)
-    except ValueError:
+        return load_json(data)
+    except RefusedBody as refused:
+        if refused.problem == "too_deep":
+            raise InvalidArgument(f"Invalid JSON payload received. {refused.message}") from None
         raise InvalidArgument(
             "Invalid JSON payload received. The request body is not JSON"
         ) from None
