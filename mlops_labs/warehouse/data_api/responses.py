@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from datetime import datetime
@@ -12,6 +11,8 @@ from typing import Any
 from botocore.loaders import create_loader
 from botocore.model import ServiceModel, Shape
 
+from ...cloud import aws_shapes
+from ...cloud.request_guard import RefusedBody, load_json
 from ..engine import Column
 from .models import (
     REDSHIFT_PID,
@@ -29,6 +30,8 @@ from .models import (
 
 TARGET_PREFIX = "RedshiftData."
 CONTENT_TYPE = "application/x-amz-json-1.1"
+# "The maximum query statement size is 100 KB" (the Data API's documented limit).
+MAX_SQL_BYTES = 100 * 1024
 _log = logging.getLogger(__name__)
 
 # (precision, scale) of types whose name fixes them, as Redshift's JDBC metadata reports them.
@@ -49,16 +52,6 @@ _SIGNED = {"int2", "int4", "int8", "float4", "float8", "numeric"}
 _NOT_CASE_SENSITIVE = _SIGNED | {"bool", "date", "time", "timetz", "timestamp", "timestamptz"}
 # JDBC's columnNullableUnknown: a query result does not say where its columns came from.
 _NULLABLE_UNKNOWN = 2
-
-_JSON_TYPES: dict[str, type | tuple[type, ...]] = {
-    "string": str,
-    "integer": int,
-    "long": int,
-    "double": (int, float),
-    "boolean": bool,
-    "list": list,
-    "map": dict,
-}
 
 
 @cache
@@ -95,6 +88,7 @@ class DataApiResponses:
         """ExecuteStatement: run one statement now."""
         _refuse_unsupported(request)
         sql = request["Sql"]
+        _check_sql_size([sql])
         if not sql.strip():
             raise ValidationException("Sql is empty: give the SQL statement to run")
         statement = self.backend.execute_statement(
@@ -106,6 +100,7 @@ class DataApiResponses:
         """BatchExecuteStatement: run statements in order as one transaction."""
         _refuse_unsupported(request)
         sqls = request["Sqls"]
+        _check_sql_size(sqls)
         blank = [number for number, sql in enumerate(sqls, start=1) if not sql.strip()]
         if blank:
             raise ValidationException(f"Sqls holds an empty statement at position {blank[0]}")
@@ -229,65 +224,13 @@ class DataApiResponses:
 
 def check(shape: Shape, request: dict[str, Any]) -> None:
     """Hold a request to its input shape: JSON types, required members, lengths, enums, patterns."""
-    problems: list[str] = []
-    _check(shape, request, "", problems)
-    if problems:
-        count = len(problems)
-        plural = "s" if count > 1 else ""
-        raise ValidationException(
-            f"{count} validation error{plural} detected: " + "; ".join(problems)
-        )
-
-
-def _check(shape: Shape, value: Any, path: str, problems: list[str]) -> None:
-    kind = shape.type_name
-    if kind == "structure":
-        if not isinstance(value, dict):
-            raise SerializationException(f"expected a JSON object at '{path or 'request'}'")
-        for name in shape.required_members:
-            if value.get(name) is None:
-                problems.append(
-                    f"Value null at '{_path(path, name)}' failed to satisfy constraint: "
-                    "Member must not be null"
-                )
-        for name, member in shape.members.items():
-            if value.get(name) is not None:
-                _check(member, value[name], _path(path, name), problems)
-        return
-    expected = _JSON_TYPES.get(kind)
-    wrong_bool = isinstance(value, bool) and kind in ("integer", "long", "double")
-    if expected is None or not isinstance(value, expected) or wrong_bool:
-        raise SerializationException(f"'{path}' must be a JSON {kind}, got {type(value).__name__}")
-    meta = shape.metadata
-    broken = []
-    if kind in ("string", "list"):
-        if "min" in meta and len(value) < meta["min"]:
-            broken.append(f"Member must have length greater than or equal to {meta['min']}")
-        if "max" in meta and len(value) > meta["max"]:
-            broken.append(f"Member must have length less than or equal to {meta['max']}")
-    if kind in ("integer", "long"):
-        if "min" in meta and value < meta["min"]:
-            broken.append(f"Member must have value greater than or equal to {meta['min']}")
-        if "max" in meta and value > meta["max"]:
-            broken.append(f"Member must have value less than or equal to {meta['max']}")
-    if kind == "string" and meta.get("enum") and value not in meta["enum"]:
-        broken.append(f"Member must satisfy enum value set: [{', '.join(meta['enum'])}]")
     # Statement Ids are checked by the backend, with the service's own wording.
-    pattern = meta.get("pattern") if kind == "string" and shape.name != "UUID" else None
-    if pattern and not re.fullmatch(pattern, value):
-        broken.append(f"Member must satisfy regular expression pattern: {pattern}")
-    shown = "[...]" if kind == "list" else value
-    problems.extend(
-        f"Value '{shown}' at '{path}' failed to satisfy constraint: {rule}" for rule in broken
-    )
-    if kind == "list":
-        for number, item in enumerate(value, start=1):
-            _check(shape.member, item, f"{path}.{number}.member", problems)
-
-
-def _path(parent: str, name: str) -> str:
-    camel = name[:1].lower() + name[1:]
-    return f"{parent}.{camel}" if parent else camel
+    try:
+        aws_shapes.check(shape, request, unchecked_patterns=frozenset({"UUID"}))
+    except aws_shapes.ShapeError as error:
+        if error.type_name == "SerializationException":
+            raise SerializationException(error.message) from None
+        raise ValidationException(error.message) from None
 
 
 def error_body(exc: DataApiError) -> dict[str, Any]:
@@ -354,12 +297,17 @@ def _parse(body: bytes) -> dict[str, Any]:
     if not body.strip():
         return {}
     try:
-        request = json.loads(body)
-    except ValueError as exc:
-        raise SerializationException(f"the request body is not JSON: {exc}") from None
+        request = load_json(body)
+    except RefusedBody as refused:
+        raise SerializationException(f"the request body is not JSON: {refused.message}") from None
     if not isinstance(request, dict):
         raise SerializationException("the request body must be a JSON object")
     return request
+
+
+def _check_sql_size(sqls: list[str]) -> None:
+    if any(len(sql.encode()) > MAX_SQL_BYTES for sql in sqls):
+        raise ValidationException("Cannot process query string larger than 100kB")
 
 
 def _connection(request: dict[str, Any]) -> Connection:
