@@ -73,14 +73,10 @@ def insert_bucket(original: Any) -> Any:
 
 
 def _serve_quickly(thread: Any) -> None:
-    from functools import partial
-    from http import server as http_server
+    from .gcs_guard import make_server
 
-    from gcp_storage_emulator import server
-
-    thread._httpd = http_server.HTTPServer(
-        (thread._host, thread._port), partial(server.RequestHandler, thread._storage)
-    )
+    # Each request checked before the emulator's handler sees it (see gcs_guard).
+    thread._httpd = make_server(thread._host, thread._port, thread._storage)
     thread.is_running.set()
     thread._httpd.serve_forever(poll_interval=0.05)
 
