@@ -26,11 +26,13 @@ class AwsSandbox(LoopbackServer):
 
     def wsgi_app(self) -> object:
         """moto's application, dispatching each request to the service it names."""
+        from .aws_guard import AwsGuard
         from .moto_dispatcher import MotoDispatcher
         from .sagemaker_deletes import install
 
         install()
-        return MotoDispatcher()
+        # Each request held to AWS's rules first: moto answers hostile input with 500s.
+        return AwsGuard(MotoDispatcher())
 
     def reset(self) -> None:
         """Drop every bucket, object, model package and metric: a clean account."""
