@@ -1,7 +1,9 @@
 """The sandbox's state and operations: the catalog, the query runner, jobs, upload sessions.
 
-Every job runs to completion inside the request that inserts it, so jobs are DONE (with or
-without an errorResult) by the time the client first sees them.
+Jobs run on worker threads. jobs.insert answers once its job is DONE or after a window
+(``SYNC_WINDOW_S``), jobs.query and getQueryResults after their ``timeoutMs`` (then with
+``jobComplete: false``, the job running on); a job past its jobTimeoutMs or the sandbox's
+limit, or cancelled, is interrupted where it is.
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ import functools
 import json
 import logging
 import re
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from . import billing
+from . import billing, job_control
 from .errors import AccessDenied, BigQueryError, Duplicate, InternalError, Invalid, NotFound
 from .jobs import QueryContext, QueryRunner
 from .loads import load, load_files
@@ -28,6 +32,8 @@ from .storage import CloudStorage, StorageFactory
 from .values import quote
 
 DEFAULT_PAGE_SIZE = 100_000
+# Jobs that run at once; more wait PENDING (a runaway job holds one worker until its deadline).
+WORKERS = 4
 _log = logging.getLogger(__name__)
 _JOB_ID = re.compile(r"[A-Za-z0-9_-]{1,1024}")
 
@@ -50,6 +56,8 @@ class BigQueryBackend:
         *,
         bigquery_ml: bool = True,
         storage: StorageFactory | None = None,
+        max_job_seconds: float = job_control.MAX_JOB_S,
+        sync_window_seconds: float = job_control.SYNC_WINDOW_S,
     ) -> None:
         self.catalog = Catalog()
         self.runner = QueryRunner(self.catalog)
@@ -73,25 +81,61 @@ class BigQueryBackend:
         self.page_size = page_size or DEFAULT_PAGE_SIZE
         self.jobs: dict[tuple[str, str], Job] = {}
         self.uploads: dict[str, UploadSession] = {}
-        # Requests are answered one at a time: jobs, uploads and DuckDB share the one lock.
+        # The catalog's lock guards names and metadata; a SELECT runs outside it.
         self.lock = self.catalog.lock
+        self.max_job_seconds = max_job_seconds
+        self.sync_window_seconds = sync_window_seconds
+        self._workers = ThreadPoolExecutor(WORKERS, thread_name_prefix="bigquery-sandbox-job")
         install_public_data(self.catalog)
 
     def reset(self) -> None:
         """Forget every project, dataset, table and job but the public datasets."""
+        self.stop_jobs()
         with self.lock:
             self.catalog.reset(keep={PUBLIC_PROJECT})
             self.jobs.clear()
             self.uploads.clear()
 
     def close(self) -> None:
-        """Release the DuckDB database."""
+        """Stop every job and release the DuckDB database."""
+        self.stop_jobs()
+        self._workers.shutdown(wait=True, cancel_futures=True)
         self.catalog.close()
+
+    def stop_jobs(self) -> None:
+        """Stop every job that is not DONE, and wait (a little) for each to end."""
+        running = [job for job in list(self.jobs.values()) if not job.finished.is_set()]
+        for job in running:
+            job.stopper.stop(job_control.cancelled())
+        for job in running:
+            job.finished.wait(self.sync_window_seconds)
+
+    def wait(self, job: Job, timeout_ms: int | None) -> bool:
+        """Wait up to ``timeout_ms`` (BigQuery's default, 10 s, if None) for a job; is it DONE?"""
+        seconds = 10.0 if timeout_ms is None else timeout_ms / 1000
+        return job.finished.wait(seconds)
+
+    def cancel(self, job: Job) -> Job:
+        """jobs.cancel: stop a job that is not DONE; it is DONE soon after, stopped."""
+        if not job.finished.is_set():
+            job.stopper.stop(job_control.cancelled())
+            job.finished.wait(1.0)
+        return job
 
     # Jobs
 
-    def insert_job(self, project: str, resource: dict[str, Any], data: bytes | None = None) -> Job:
-        """jobs.insert: create and run a query, load or extract job (copy jobs are refused)."""
+    def insert_job(
+        self,
+        project: str,
+        resource: dict[str, Any],
+        data: bytes | None = None,
+        *,
+        wait_ms: int | None = None,
+    ) -> Job:
+        """jobs.insert: start a query, load or extract job (copy jobs are refused).
+
+        It answers when the job is DONE or after ``wait_ms`` (the sandbox's window if None).
+        """
         configuration = dict(resource.get("configuration") or {})
         reference = resource.get("jobReference") or {}
         job_id = reference.get("jobId") or f"job_{uuid.uuid4().hex}"
@@ -122,25 +166,60 @@ class BigQueryBackend:
                     "upload the data with load_table_from_file or load_table_from_dataframe"
                 )
         self._check_job_id(project, job_id)
+        timeout_ms = _job_timeout_ms(configuration)
         configuration["jobType"] = kind.upper()
-        with self.lock:
-            job = Job(project, job_id, location, kind.upper(), configuration, now_ms())
-            if not configuration.get("dryRun"):
-                self.jobs[(project, job_id)] = job
         if kind == "query":
-            self._run_query(job, configuration["query"], bool(configuration.get("dryRun")))
-            if configuration.get("dryRun") and job.error is not None:
+            configuration["query"].setdefault("priority", "INTERACTIVE")
+            configuration["query"].setdefault("useLegacySql", False)
+        job = Job(project, job_id, location, kind.upper(), configuration, now_ms())
+        if configuration.get("dryRun"):
+            self._run_query(job, configuration["query"], True)
+            if job.error is not None:
                 raise job.error  # a dry run's mistakes are the request's errors
-        elif kind == "extract":
-            self._run_extract(job, configuration["extract"])
-        elif data is None:
-            self._run_load_uris(job, configuration["load"])
-        else:
-            self._run_load(job, configuration["load"], data)
+            job.state = "DONE"
+            job.finished.set()
+            return job
+        with self.lock:
+            self.jobs[(project, job_id)] = job
+        self._workers.submit(self._execute, job, kind, data, timeout_ms)
+        job.finished.wait(self.sync_window_seconds if wait_ms is None else wait_ms / 1000)
         return job
 
-    def query(self, project: str, request: dict[str, Any]) -> Job:
-        """jobs.query: run a query job now; its result is the response."""
+    def _execute(self, job: Job, kind: str, data: bytes | None, timeout_ms: int | None) -> None:
+        """Run a job to its end on a worker thread, stopped at its deadline."""
+        deadline = threading.Timer(
+            job_control.deadline_s(timeout_ms, self.max_job_seconds),
+            job.stopper.stop,
+            [job_control.timed_out(timeout_ms, self.max_job_seconds)],
+        )
+        deadline.daemon = True
+        job.state = "RUNNING"
+        deadline.start()
+        try:
+            if job.stopper.reason is not None:
+                job.error = job.stopper.reason  # cancelled while it waited for a worker
+            elif kind == "query":
+                self._run_query(job, job.configuration["query"], False)
+            elif kind == "extract":
+                self._run_extract(job, job.configuration["extract"])
+            elif data is None:
+                self._run_load_uris(job, job.configuration["load"])
+            else:
+                self._run_load(job, job.configuration["load"], data)
+        except Exception as error:  # a bug of the sandbox fails the job, not the worker
+            _log.exception("the BigQuery sandbox failed to run job %s", job.full_id)
+            job.error = InternalError(f"The BigQuery sandbox failed to run the job: {error}")
+        finally:
+            deadline.cancel()
+            if job.stopper.reason is not None and job.error is not None:
+                # Interrupted work fails with DuckDB's words: the job says why it stopped.
+                job.error, job.result = job.stopper.reason, None
+            job.ended_ms = job.ended_ms or now_ms()
+            job.state = "DONE"
+            job.finished.set()
+
+    def query(self, project: str, request: dict[str, Any], wait_ms: int | None = None) -> Job:
+        """jobs.query: start a query job and wait for it up to ``wait_ms``."""
         configuration: dict[str, Any] = {"query": {}}
         copied = (
             "query",
@@ -161,11 +240,13 @@ class BigQueryBackend:
             configuration["labels"] = request["labels"]
         if request.get("dryRun"):
             configuration["dryRun"] = True
+        if request.get("jobTimeoutMs") is not None:
+            configuration["jobTimeoutMs"] = request["jobTimeoutMs"]
         resource = {
             "jobReference": {"location": request.get("location") or DEFAULT_LOCATION},
             "configuration": configuration,
         }
-        return self.insert_job(project, resource)
+        return self.insert_job(project, resource, wait_ms=wait_ms)
 
     def _check_job_id(self, project: str, job_id: str) -> None:
         if not _JOB_ID.fullmatch(job_id):
@@ -201,8 +282,6 @@ class BigQueryBackend:
             first = str(error).splitlines()[0] if str(error) else type(error).__name__
             job.error = InternalError(f"The BigQuery sandbox failed to run the query: {first}")
         job.ended_ms = now_ms()
-        config.setdefault("priority", "INTERACTIVE")
-        config.setdefault("useLegacySql", False)
 
     def _bill(self, result: QueryResult) -> QueryResult:
         tables = result.referenced_tables
@@ -244,6 +323,7 @@ class BigQueryBackend:
             write_disposition=config.get("writeDisposition"),
             create_disposition=config.get("createDisposition"),
             dry_run=dry_run,
+            stopper=job.stopper,
         )
 
     def _run_load(self, job: Job, config: dict[str, Any], data: bytes) -> None:
@@ -354,10 +434,13 @@ class BigQueryBackend:
         return job
 
     def list_jobs(self, project: str, state: list[str] | None = None) -> list[Job]:
-        """The project's jobs, newest first (every one is DONE)."""
-        found = [job for (p, _), job in self.jobs.items() if p == project]
-        if state and "done" not in [s.lower() for s in state]:
-            return []
+        """The project's jobs, newest first, in the states asked for (all if none)."""
+        wanted = {s.upper() for s in state or []}
+        found = [
+            job
+            for (p, _), job in list(self.jobs.items())
+            if p == project and (not wanted or job.state in wanted)
+        ]
         return sorted(found, key=lambda job: job.created_ms, reverse=True)
 
     def delete_job(self, project: str, job_id: str, location: str | None = None) -> None:
@@ -413,6 +496,20 @@ class BigQueryBackend:
         assert job.result is not None
         rows = job.result.rows
         return page(rows, job.full_id, start_index, max_results, page_token, self.page_size)
+
+
+def _job_timeout_ms(configuration: dict[str, Any]) -> int | None:
+    """The job's jobTimeoutMs, as a number of milliseconds; Invalid if it is not one."""
+    value = configuration.get("jobTimeoutMs")
+    if value is None:
+        return None
+    try:
+        milliseconds = int(value)
+    except (TypeError, ValueError):
+        milliseconds = -1
+    if milliseconds <= 0:
+        raise Invalid(f"Invalid value for jobTimeoutMs: {value!r}: it must be a positive number")
+    return milliseconds
 
 
 def page(

@@ -99,6 +99,18 @@ class PreconditionFailed(BigQueryError):
     status = "FAILED_PRECONDITION"
 
 
+class Stopped(BigQueryError):
+    """A job that was stopped before it finished: cancelled, or past its jobTimeoutMs."""
+
+    reason = "stopped"
+
+
+class TimedOut(BigQueryError):
+    """A job that ran past the longest a job may run."""
+
+    reason = "timeout"
+
+
 class InternalError(BigQueryError):
     """A failure of the sandbox itself, answered in the API's format all the same."""
 

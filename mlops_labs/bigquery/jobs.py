@@ -21,6 +21,7 @@ from sqlglot import exp
 
 from . import sql as sqlmod
 from .errors import AccessDenied, BigQueryError, Duplicate, Invalid, InvalidQuery, NotFound
+from .job_control import Stopper
 from .models import Catalog, Dataset, QueryResult, now_ms
 from .sql import Parameters, Statement, StatementKind, TableName
 from .values import Field, field_from_duckdb
@@ -43,6 +44,8 @@ class QueryContext:
     write_disposition: str | None = None
     create_disposition: str | None = None
     dry_run: bool = False
+    # The job's stop switch: its DuckDB work is interrupted when the job is stopped.
+    stopper: Stopper = field(default_factory=Stopper)
 
 
 def refuse_model(statement: Statement, context: QueryContext) -> QueryResult:
@@ -89,10 +92,33 @@ class QueryRunner:
         self.handlers[kind] = handler
 
     def run(self, query: str, context: QueryContext) -> QueryResult:
-        """Parse and run one statement; BigQueryError (InvalidQuery, NotFound...) if it fails."""
+        """Parse and run one statement; BigQueryError (InvalidQuery, NotFound...) if it fails.
+
+        A plain SELECT holds the catalog's lock only while its names are resolved: it runs on a
+        cursor of its own, so a long query never keeps other requests waiting.
+        """
         statement = sqlmod.parse(query)
+        plain = context.destination is None and not context.dry_run
+        if statement.kind is StatementKind.QUERY and plain:
+            return self.run_select(statement, context)
         with self.catalog.lock:
             return self.handlers[statement.kind](statement, context)
+
+    def run_select(self, statement: Statement, context: QueryContext) -> QueryResult:
+        """A SELECT's rows, read on a cursor of its own outside the catalog's lock."""
+        with self.catalog.lock:
+            duck, read = self.translate(statement, context)
+            cursor = self.catalog.connection.cursor()
+        try:
+            with context.stopper.running(cursor.interrupt):  # the fetch is DuckDB's work too
+                found = self.execute(duck, context, statement.sql, cursor)
+                fields = _fields(found)
+                rows = found.fetchall()
+        except duckdb.Error as error:
+            raise duckdb_error(error, statement.sql) from None
+        finally:
+            cursor.close()
+        return QueryResult("SELECT", fields, rows, referenced_tables=read)
 
     # Name resolution
 
@@ -129,12 +155,16 @@ class QueryRunner:
         duck = sqlmod.to_duckdb(statement.tree, resolve, context.parameter_types, target)
         return duck, read
 
-    def execute(self, duck_sql: str, context: QueryContext, original: str) -> Any:
-        """Run DuckDB SQL with the job's parameters; DuckDB's errors in BigQuery's words."""
+    def execute(
+        self, duck_sql: str, context: QueryContext, original: str, cursor: Any = None
+    ) -> Any:
+        """Run DuckDB SQL with the job's parameters, interruptibly; errors in BigQuery's words."""
+        connection = cursor if cursor is not None else self.catalog.connection
         try:
-            if context.parameter_values:
-                return self.catalog.connection.execute(duck_sql, context.parameter_values)
-            return self.catalog.connection.execute(duck_sql)
+            with context.stopper.running(connection.interrupt):
+                if context.parameter_values:
+                    return connection.execute(duck_sql, context.parameter_values)
+                return connection.execute(duck_sql)
         except duckdb.Error as error:
             raise duckdb_error(error, original) from None
 

@@ -25,6 +25,7 @@ import duckdb
 from ..cloud import duckdb_guard
 from . import functions
 from .errors import AccessDenied, BigQueryError, Duplicate, Invalid, NotFound, ResourceInUse
+from .job_control import Stopper
 from .sql import TableName
 from .values import Field, field_from_duckdb, quote
 
@@ -113,9 +114,9 @@ class Catalog:
 
     def __init__(self) -> None:
         self.connection = duckdb.connect(config=dict(duckdb_guard.OPEN_CONFIG))
-        self.connection.execute("SET TimeZone = 'UTC'").fetchall()
+        self.connection.execute("SET GLOBAL TimeZone = 'UTC'").fetchall()
         # BigQuery raises on division by zero where IEEE arithmetic would give Infinity.
-        self.connection.execute("SET ieee_floating_point_ops = false").fetchall()
+        self.connection.execute("SET GLOBAL ieee_floating_point_ops = false").fetchall()
         # No host files at all: loads arrive as bytes and are handed over as Arrow tables.
         duckdb_guard.harden(self.connection)
         functions.register(self.connection)
@@ -382,7 +383,7 @@ class QueryResult:
 
 @dataclass
 class Job:
-    """A job as jobs.get shows it; every job here is DONE when its insert returns."""
+    """A job as jobs.get shows it: PENDING, RUNNING, then DONE with a result or an error."""
 
     project: str
     job_id: str
@@ -396,6 +397,9 @@ class Job:
     result: QueryResult | None = None
     load_statistics: dict[str, str] | None = None
     extract_statistics: dict[str, Any] | None = None
+    state: str = "PENDING"
+    finished: threading.Event = field(default_factory=threading.Event, repr=False)
+    stopper: Stopper = field(default_factory=Stopper, repr=False)
 
     @property
     def full_id(self) -> str:

@@ -57,9 +57,9 @@ def table_resource(table: Table, base: str, catalog: Catalog) -> dict[str, Any]:
 
 
 def job_resource(job: Job, base: str) -> dict[str, Any]:
-    """The Job resource: configuration as given, status DONE, statistics of what ran."""
-    status: dict[str, Any] = {"state": "DONE"}
-    if job.error is not None:
+    """The Job resource: configuration as given, its state, statistics of what ran."""
+    status: dict[str, Any] = {"state": job.state}
+    if job.state == "DONE" and job.error is not None:
         status["errorResult"] = job.error.error_proto()
         status["errors"] = [job.error.error_proto()]
     statistics: dict[str, Any] = {

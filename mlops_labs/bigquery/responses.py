@@ -158,6 +158,10 @@ class BigQueryResponses:
         if endpoint in _REQUEST_SCHEMAS:
             body = _json_body(request)
             body = _checked(_REQUEST_SCHEMAS[endpoint], body)
+        if endpoint in _JOB_ENDPOINTS:
+            # Jobs take the lock themselves, only while they touch shared state: waiting for a
+            # job, or a job's long query, never holds up another request.
+            return handler(request, body, **arguments)
         with self.backend.lock:
             return handler(request, body, **arguments)
 
@@ -568,8 +572,8 @@ class BigQueryResponses:
                 key: resource[key]
                 for key in ("id", "kind", "jobReference", "configuration", "status", "statistics")
             }
-            item["state"] = "DONE"
-            if job.error is not None:
+            item["state"] = job.state
+            if job.state == "DONE" and job.error is not None:
                 item["errorResult"] = job.error.error_proto()
             items.append(item)
         listing: dict[str, Any] = {"kind": "bigquery#jobList", "jobs": items}
@@ -579,8 +583,10 @@ class BigQueryResponses:
         return 200, listing
 
     def cancel_job(self, request: Request, body: Any, project: str, job: str) -> Reply:
-        """jobs.cancel: every job here is already DONE, so it is returned as it is."""
-        found = self.backend.get_job(project, job, request.args.get("location"))
+        """jobs.cancel: a job not yet DONE is stopped where it is; the job as it is then."""
+        found = self.backend.cancel(
+            self.backend.get_job(project, job, request.args.get("location"))
+        )
         return 200, {
             "kind": "bigquery#jobCancelResponse",
             "job": job_resource(found, _base(request)),
@@ -592,8 +598,10 @@ class BigQueryResponses:
         return Response(status=204)
 
     def query(self, request: Request, body: Any, project: str) -> Reply:
-        """jobs.query: run and answer with the first page of rows (a failure is an HTTP error)."""
-        job = self.backend.query(project, body)
+        """jobs.query: the first page of rows, or ``jobComplete: false`` after ``timeoutMs``."""
+        job = self.backend.query(project, body, _timeout_ms(body.get("timeoutMs")))
+        if not job.finished.is_set():
+            return 200, _incomplete(job, "bigquery#queryResponse")
         if job.error is not None:
             raise job.error
         max_results = body.get("maxResults")
@@ -619,6 +627,8 @@ class BigQueryResponses:
         found = self.backend.get_job(project, job, request.args.get("location"))
         if found.job_type != "QUERY":
             raise Invalid(f"Job {found.full_id} is not a query job")
+        if not self.backend.wait(found, _timeout_ms(request.args.get("timeoutMs"))):
+            return 200, _incomplete(found, "bigquery#getQueryResultsResponse")
         if found.error is not None:
             raise found.error
         stamps = _timestamp_format(request.args)
@@ -665,6 +675,49 @@ class BigQueryResponses:
         wanted = request.headers.get("If-Match")
         if wanted and wanted != resource["etag"]:
             raise PreconditionFailed("Precondition check failed.")
+
+
+# Endpoints that lock what they share themselves (see dispatch).
+_JOB_ENDPOINTS = frozenset(
+    {
+        "insert_job",
+        "upload_job",
+        "upload_chunk",
+        "get_job",
+        "list_jobs",
+        "cancel_job",
+        "delete_job",
+        "query",
+        "get_query_results",
+    }
+)
+
+
+def _timeout_ms(value: Any) -> int | None:
+    """How long a request waits for its job: ``timeoutMs`` (10 s if absent), at most 200 s."""
+    if value is None:
+        return None
+    try:
+        milliseconds = int(value)
+    except (TypeError, ValueError):
+        milliseconds = -1
+    if milliseconds < 0:
+        raise Invalid(f"Invalid value for timeoutMs: {value!r}: it must be a non-negative number")
+    return min(milliseconds, 200_000)
+
+
+def _incomplete(job: Job, kind: str) -> dict[str, Any]:
+    """The answer for a query job still running: its reference and ``jobComplete: false``."""
+    resource: dict[str, Any] = {
+        "kind": kind,
+        "jobReference": job_reference(job),
+        "jobComplete": False,
+    }
+    if kind == "bigquery#getQueryResultsResponse":
+        resource["etag"] = etag_of({"job": job.full_id, "state": job.state})
+    else:
+        resource["location"] = job.location
+    return resource
 
 
 def _check_dataset_id(dataset_id: str) -> None:

@@ -1,0 +1,77 @@
+"""A job's stop switch: deadlines and jobs.cancel interrupt the DuckDB work it is doing.
+
+A job registers what would interrupt it (``running``) while DuckDB works for it; ``stop``
+records why it must end and interrupts that work at once, so a runaway query costs its
+caller a timeout and nobody else anything.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Iterator
+
+from .errors import BigQueryError, Stopped, TimedOut
+
+# jobs.insert waits this long for a job before answering with it RUNNING: the labs' jobs are
+# DONE in the insert's answer, a runaway one keeps its client waiting no longer than this.
+SYNC_WINDOW_S = 2.0
+# The longest a job may run in the sandbox (BigQuery's own limit is six hours).
+MAX_JOB_S = 300.0
+
+
+class Stopper:
+    """Why a job was stopped, if it was, and the interrupts of the work it is doing now."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._interrupts: list[Callable[[], None]] = []
+        self.reason: BigQueryError | None = None
+
+    def stop(self, reason: BigQueryError) -> None:
+        """Stop the job for ``reason``: interrupt what it runs now, refuse what it runs next."""
+        with self._lock:
+            if self.reason is not None:
+                return
+            self.reason = reason
+            interrupts = list(self._interrupts)
+        for interrupt in interrupts:
+            interrupt()
+
+    @contextlib.contextmanager
+    def running(self, interrupt: Callable[[], None]) -> Iterator[None]:
+        """Let ``stop`` call ``interrupt`` while the block runs; refuse to start once stopped."""
+        with self._lock:
+            if self.reason is not None:
+                raise self.reason
+            self._interrupts.append(interrupt)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._interrupts.remove(interrupt)
+
+
+def cancelled() -> Stopped:
+    """The error of a job stopped by jobs.cancel, in BigQuery's words."""
+    return Stopped("Job execution was cancelled: User requested cancellation")
+
+
+def timed_out(job_timeout_ms: int | None, limit_s: float) -> BigQueryError:
+    """The error of a job that ran past its jobTimeoutMs, or past the sandbox's limit."""
+    if job_timeout_ms is not None and job_timeout_ms / 1000 <= limit_s:
+        return Stopped(
+            f"Job execution was cancelled: Job timed out after {job_timeout_ms / 1000:g} sec"
+        )
+    return TimedOut(
+        f"Operation timed out after {limit_s:g} seconds (the BigQuery sandbox's limit). "
+        "Consider reducing the amount of work performed by your operation so that it can "
+        "complete within this limit."
+    )
+
+
+def deadline_s(job_timeout_ms: int | None, limit_s: float) -> float:
+    """How long a job may run: its jobTimeoutMs, never more than the sandbox's limit."""
+    if job_timeout_ms is None:
+        return limit_s
+    return min(job_timeout_ms / 1000, limit_s)
