@@ -75,6 +75,9 @@ class Result:
 
 
 Clock = Callable[[], datetime]
+# The longest a statement may run in the warehouse, whatever statement_timeout says (as a
+# cluster's query monitoring rule would stop it).
+MAX_STATEMENT_S = 300.0
 # Statements that leave every table's columns as they were.
 _KEEPS_COLUMNS = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "COPY", "UNLOAD"})
 
@@ -88,6 +91,7 @@ class Warehouse:
         clock: datetime | Clock | None = None,
         slices: int = 2,
         s3_client: Callable[[], Any] | None = None,
+        max_statement_seconds: float = MAX_STATEMENT_S,
     ) -> None:
         self._db = databases.fresh()
         self._lock = threading.RLock()
@@ -108,6 +112,10 @@ class Warehouse:
         self.slices = slices
         self._clock = clock
         self._s3_client = s3_client
+        self.max_statement_seconds = max_statement_seconds
+        # Why the running statement was interrupted (a timeout, CancelStatement), if it was.
+        self._stopped: WarehouseError | None = None
+        self._stop_lock = threading.Lock()
         # Redshift's session parameters (SET / RESET / SHOW); DuckDB's own are locked.
         self.settings = Settings()
 
@@ -174,7 +182,7 @@ class Warehouse:
             started = self.now() or datetime.now(UTC).replace(tzinfo=None)
             clock = time.perf_counter()
             try:
-                result, tree = self._dispatch(sql, parameters, arrow)
+                result, tree = self._bounded(sql, parameters, arrow)
             except WarehouseError as exc:
                 self.system.forget_columns()
                 self._record(sql, started, clock, None, str(exc))
@@ -189,6 +197,48 @@ class Warehouse:
                 return result
             finally:
                 self.query_id = 0
+
+    def cancel(self) -> bool:
+        """Stop the statement running now, as CancelStatement does; was one running?"""
+        return self._stop(
+            WarehouseError(f"Query ({self.query_id}) cancelled on user's request", code="57014")
+        )
+
+    def _stop(self, reason: WarehouseError) -> bool:
+        with self._stop_lock:
+            if not self.query_id or self._stopped is not None:
+                return False
+            self._stopped = reason
+        self._db.interrupt()
+        return True
+
+    def _bounded(
+        self, sql: str, parameters: Sequence[Any] | Mapping[str, Any] | None, arrow: bool
+    ) -> tuple[Result, exp.Expression | None]:
+        """Run a statement within statement_timeout and the warehouse's limit, interruptibly."""
+        limit_ms = self.settings.statement_timeout_ms()
+        seconds = self.max_statement_seconds
+        reason = WarehouseError(
+            f"Query ({self.query_id}) ran past the embedded warehouse's limit of {seconds:g} "
+            "seconds and was cancelled",
+            code="57014",
+        )
+        if limit_ms and limit_ms / 1000 < seconds:
+            seconds = limit_ms / 1000
+            reason = WarehouseError("canceling statement due to statement timeout", code="57014")
+        timer = threading.Timer(seconds, self._stop, [reason])
+        timer.daemon = True
+        timer.start()
+        try:
+            return self._dispatch(sql, parameters, arrow)
+        except (WarehouseError, duckdb.Error):
+            if self._stopped is not None:
+                raise self._stopped from None
+            raise
+        finally:
+            timer.cancel()
+            with self._stop_lock:
+                self._stopped = None
 
     def _record_scans(self, result: Result, tree: exp.Expression | None) -> None:
         """sys_query_detail scan rows for a statement that read tables."""

@@ -1,4 +1,10 @@
-"""Data API statements over a Warehouse: submission, lifecycle, results and their pages."""
+"""Data API statements over a Warehouse: submission, lifecycle, results and their pages.
+
+Statements run in submission order on a worker of their own, as a queue of one cluster runs
+them: ExecuteStatement answers once its statement is done or after a short window, so a
+long statement never keeps a request waiting; DescribeStatement shows it SUBMITTED, then
+STARTED, and CancelStatement stops it where it is (ABORTED).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ import binascii
 import itertools
 import json
 import os
+import queue
 import re
 import threading
 import time
@@ -28,6 +35,18 @@ from ..errors import WarehouseError
 ID_PATTERN = r"^[a-z0-9]{8}(-[a-z0-9]{4}){3}-[a-z0-9]{12}(:\d+)?$"
 LIST_STATEMENTS_MAX = 100
 LIST_MAX = 1000
+# How long ExecuteStatement waits for its statement before answering (the Id is all it
+# returns either way): the labs' statements are FINISHED by their first DescribeStatement.
+SUBMIT_WINDOW_S = 2.0
+# The Data API's limit on a statement's result set, as its troubleshooting guide states it.
+MAX_RESULT_BYTES = 100 * 1024 * 1024
+# A GetStatementResult page holds at most this many bytes of records (the service pages by
+# size on its own, "depending on result to be retrieved, volume").
+PAGE_BYTES = 1024 * 1024
+# Results of up to this many rows are measured exactly; larger ones from an even sample.
+_COUNTED_ROWS = 10_000
+# How long the statement worker waits for another statement before it ends.
+_IDLE_S = 5.0
 _LONG = range(-(2**63), 2**63)
 
 
@@ -117,15 +136,21 @@ class Statement:
     name: str | None = None
     parameters: list[dict[str, str]] | None = None
     with_event: bool | None = None
+    done: threading.Event = field(default_factory=threading.Event, repr=False)
+    cancelled: bool = False
 
     @property
     def status(self) -> str:
-        """FAILED if any query failed, ABORTED if any was stopped, FINISHED otherwise."""
+        """FAILED or ABORTED if a query was; FINISHED, SUBMITTED if all are; STARTED between."""
         statuses = {query.status for query in self.queries}
-        for status in ("FAILED", "ABORTED", "SUBMITTED"):
+        for status in ("FAILED", "ABORTED"):
             if status in statuses:
                 return status
-        return "FINISHED"
+        if statuses == {"FINISHED"}:
+            return "FINISHED"
+        if statuses == {"SUBMITTED"}:
+            return "SUBMITTED"
+        return "STARTED"
 
     @property
     def error(self) -> str | None:
@@ -209,14 +234,32 @@ class DataApiBackend:
         self._statements: dict[str, Statement] = {}
         self._client_tokens: dict[str, str] = {}
         self._sequence = 0
-        # One lock for state and execution: a batch's transaction must not interleave with others.
+        # The lock guards the statements' records; statements run on one worker, in order, so a
+        # batch's transaction never interleaves with another statement.
         self._lock = threading.RLock()
+        self.submit_window_seconds = SUBMIT_WINDOW_S
+        # The worker is a daemon (a statement still running never holds up the interpreter's
+        # exit), started on the first statement and gone after a while with none.
+        self._queue: queue.Queue[Statement] = queue.Queue()
+        self._worker: threading.Thread | None = None
 
     def reset(self) -> None:
-        """Forget every statement (the warehouse's data stays)."""
+        """Stop what runs and forget every statement (the warehouse's data stays)."""
+        self.stop_statements()
         with self._lock:
             self._statements.clear()
             self._client_tokens.clear()
+
+    def stop_statements(self) -> None:
+        """Cancel every statement not yet done, and wait (a little) for each to end."""
+        with self._lock:
+            running = [s for s in self._statements.values() if not s.done.is_set()]
+        for statement in running:
+            statement.cancelled = True
+        if running:
+            self.warehouse.cancel()
+        for statement in running:
+            statement.done.wait(self.submit_window_seconds)
 
     # Submitting
     def execute_statement(
@@ -282,13 +325,43 @@ class DataApiBackend:
                 parameters=parameters,
                 with_event=with_event,
             )
-            self._run(statement)
             self._statements[statement_id] = statement
             if client_token:
                 self._client_tokens[client_token] = statement_id
-            return statement
+        with self._lock:
+            self._queue.put(statement)
+            if self._worker is None:
+                self._worker = threading.Thread(
+                    target=self._work, name="data-api-statements", daemon=True
+                )
+                self._worker.start()
+        statement.done.wait(self.submit_window_seconds)
+        return statement
+
+    def _work(self) -> None:
+        while True:
+            try:
+                statement = self._queue.get(timeout=_IDLE_S)
+            except queue.Empty:
+                with self._lock:
+                    if self._queue.empty():
+                        self._worker = None
+                        return
+                continue
+            try:
+                self._run(statement)
+            except Exception:  # the statement's own failures are recorded by _run
+                for query in statement.queries:
+                    if query.status in ("SUBMITTED", "STARTED"):
+                        self._fail(query, "the Data API sandbox failed to run the statement", 0)
+            finally:
+                statement.done.set()
 
     def _run(self, statement: Statement) -> None:
+        if statement.cancelled:  # cancelled while it waited for its turn
+            for query in statement.queries:
+                query.status, query.updated_at = "ABORTED", self._now()
+            return
         database = statement.connection.database
         if database is not None and database != self.database:
             for query in statement.queries:
@@ -301,11 +374,11 @@ class DataApiBackend:
         began = self._begin()
         failed = False
         for query in statement.queries:
-            if failed:
+            if failed or statement.cancelled:
                 query.status, query.updated_at = "ABORTED", self._now()
                 continue
             self._run_query(query, values)
-            failed = query.status == "FAILED"
+            failed = query.status in ("FAILED", "ABORTED")
         if began:
             self.warehouse.execute("ROLLBACK" if failed else "COMMIT")
 
@@ -325,13 +398,19 @@ class DataApiBackend:
             result = self.warehouse.execute(query.sql, _bound(query.sql, values))
         except Exception as exc:  # any failure of the engine is the statement's failure
             self._fail(query, _message(exc), time.perf_counter_ns() - started)
+            if _was_cancelled(exc):
+                query.status = "ABORTED"
             return
-        query.duration_ns = max(time.perf_counter_ns() - started, 1)
+        elapsed = max(time.perf_counter_ns() - started, 1)
+        try:
+            _store_result(query, result)
+        except WarehouseError as exc:
+            self._fail(query, _message(exc), elapsed)
+            return
+        query.duration_ns = elapsed
         query.updated_at = query.created_at + timedelta(microseconds=query.duration_ns / 1000)
-        query.status = "FINISHED"
-        # The warehouse's Result carries no query id yet; once it does, DescribeStatement shows it.
         query.redshift_query_id = getattr(result, "query_id", None)
-        _store_result(query, result)
+        query.status = "FINISHED"
 
     def _fail(self, query: Query, message: str, duration_ns: int) -> None:
         query.status, query.error, query.duration_ns = "FAILED", message, duration_ns
@@ -377,17 +456,38 @@ class DataApiBackend:
             )
         start = _read_token(next_token, "GetStatementResult", query.id) if next_token else 0
         total = len(query.records)
-        end = total if self.page_size is None else min(start + self.page_size, total)
+        limit = total if self.page_size is None else min(start + self.page_size, total)
+        records, size = [], 2  # the page's brackets
+        for index in range(start, limit):
+            record = query.records[index]
+            size += _json_size(record) + 1  # and the comma after it
+            if records and size > PAGE_BYTES:
+                break  # built one record too many: the next page starts with it
+            records.append(record)
+        end = start + len(records)
         token = _make_token("GetStatementResult", query.id, end) if end < total else None
-        return ResultPage(query=query, records=query.records[start:end], next_token=token)
+        return ResultPage(query=query, records=records, next_token=token)
 
     def cancel(self, statement_id: str) -> None:
-        """Cancel a running statement: every statement here has finished, so this always refuses."""
+        """Stop a statement that is SUBMITTED or STARTED (it ends ABORTED); refuse the rest."""
         statement, query = self.find(statement_id)
-        status = (query or statement).status
-        raise ValidationException(
-            f"Could not cancel a query that is already in {status} state with ID: {statement_id}"
-        )
+        with self._lock:
+            done = statement.done.is_set()
+            if not done:
+                statement.cancelled = True
+        if done:
+            status = (query or statement).status
+            raise ValidationException(
+                f"Could not cancel a query that is already in {status} state with ID: "
+                f"{statement_id}"
+            )
+        if any(q.status == "STARTED" for q in statement.queries):
+            self.warehouse.cancel()
+            statement.done.wait(self.submit_window_seconds)
+        else:
+            # Still waiting for the worker: aborted now, skipped when its turn comes.
+            for waiting in statement.queries:
+                waiting.status, waiting.updated_at = "ABORTED", self._now()
 
     def list_statements(
         self,
@@ -540,6 +640,11 @@ def _bound(sql: str, values: dict[str, str]) -> dict[str, str] | None:
     return chosen or None
 
 
+def _was_cancelled(exc: BaseException) -> bool:
+    """Whether the warehouse stopped the query on CancelStatement (not on a timeout)."""
+    return isinstance(exc, WarehouseError) and "cancelled on user's request" in str(exc)
+
+
 def _message(exc: BaseException) -> str:
     # Inside a transaction the warehouse's own bookkeeping can fail after the real error,
     # which then sits in the exception's context: that is the one the statement failed with.
@@ -552,19 +657,55 @@ def _message(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+class Records(Sequence):
+    """A result's records, each made from its row when it is read: a page costs its own size."""
+
+    def __init__(self, rows: list[tuple[Any, ...]], types: list[str]) -> None:
+        self._rows = rows
+        self._types = types
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self._record(row) for row in self._rows[index]]
+        return self._record(self._rows[index])
+
+    def _record(self, row: tuple[Any, ...]) -> list[dict[str, Any]]:
+        return [to_field(value, kind) for value, kind in zip(row, self._types, strict=False)]
+
+    def size(self) -> int:
+        """The results' size in bytes as JSON: counted whole when small, else from a sample."""
+        total = len(self._rows)
+        if total <= _COUNTED_ROWS:
+            return _json_size(self[:])
+        step = total // _COUNTED_ROWS
+        sample = [self._record(row) for row in self._rows[::step][:_COUNTED_ROWS]]
+        return _json_size(sample) * total // len(sample)
+
+
+def _json_size(records: list[Any]) -> int:
+    return len(json.dumps(records, separators=(",", ":")).encode())
+
+
 def _store_result(query: Query, result: Result) -> None:
     if not result.has_result_set:
         query.result_rows, query.result_size = result.rowcount, 0
         return
-    types = [column.type_name for column in result.columns]
     query.columns = list(result.columns)
-    query.records = [
-        [to_field(value, type_name) for value, type_name in zip(row, types, strict=False)]
-        for row in result.rows
-    ]
+    records = Records(result.rows, [column.type_name for column in result.columns])
+    size = records.size()
+    if size > MAX_RESULT_BYTES:
+        raise WarehouseError(
+            f"Database response exceeded size limit: the result set is {size} bytes, the "
+            f"Data API returns at most {MAX_RESULT_BYTES}: add a LIMIT clause or UNLOAD to S3",
+            code="54000",
+        )
+    query.records = records  # type: ignore[assignment]
     query.has_result_set = True
     query.result_rows = len(result.rows)
-    query.result_size = len(json.dumps(query.records, separators=(",", ":")).encode())
+    query.result_size = size
 
 
 def to_field(value: Any, type_name: str = "") -> dict[str, Any]:
