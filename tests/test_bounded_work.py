@@ -1,0 +1,261 @@
+"""A runaway statement costs its caller a timeout and nobody else anything.
+
+Each sandbox bounds a statement's time, stops it on request, and keeps answering other
+clients while it runs. The runaway is a recursive CTE that never ends.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+import requests
+from botocore.config import Config
+from google.api_core import exceptions
+from google.cloud import bigquery
+
+from mlops_labs.bigquery.server import BigQuerySandbox
+from mlops_labs.warehouse.data_api import models as data_api_models
+from mlops_labs.warehouse.data_api.server import DataApiServer
+from mlops_labs.warehouse.engine import Warehouse
+from tests.bigquery_wire import PROJECT, client_for
+
+RUNAWAY = (
+    "WITH RECURSIVE r AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM r) SELECT COUNT(*) AS n FROM r"
+)
+# Generous bounds: what is asserted is "seconds, not minutes", on a loaded 2-core machine.
+QUICK_S = 3.0
+# Every call is bounded too: a sandbox that regresses fails these tests, it never hangs them.
+HTTP_S = 15
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[BigQuerySandbox]:
+    # A short insert window and limit keep the suite fast; the defaults are 2 s and 300 s.
+    with BigQuerySandbox(
+        bigquery_ml=False, max_job_seconds=1.5, sync_window_seconds=0.2
+    ) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def client(sandbox: BigQuerySandbox) -> Iterator[bigquery.Client]:
+    with client_for(sandbox) as real_client:
+        yield real_client
+
+
+def _jobs_query(sandbox: BigQuerySandbox, body: dict[str, Any]) -> requests.Response:
+    url = f"{sandbox.endpoint}/bigquery/v2/projects/{PROJECT}/queries"
+    return requests.post(url, json={"useLegacySql": False, **body}, timeout=HTTP_S)
+
+
+def test_jobs_query_answers_job_incomplete_at_its_timeout_and_the_job_runs_on(sandbox, client):
+    started = time.monotonic()
+    reply = _jobs_query(sandbox, {"query": RUNAWAY, "timeoutMs": 500})
+    waited = time.monotonic() - started
+
+    assert reply.status_code == 200
+    body = reply.json()
+    assert body["jobComplete"] is False and "rows" not in body
+    assert 0.4 < waited < QUICK_S
+    job = client.get_job(body["jobReference"]["jobId"], location="US", timeout=HTTP_S)
+    assert job.state == "RUNNING"
+    client.cancel_job(job.job_id, location="US", timeout=HTTP_S)
+
+
+def test_other_clients_are_answered_while_a_runaway_query_runs(sandbox, client):
+    runaway = client.query(RUNAWAY, timeout=HTTP_S)
+    assert runaway.state == "RUNNING"  # the insert answered after its window, the job runs on
+    started = time.monotonic()
+
+    assert list(client.query_and_wait("SELECT 1 AS one", api_timeout=HTTP_S)) == [
+        bigquery.Row((1,), {"one": 0})
+    ]
+    list(client.list_datasets(timeout=HTTP_S))
+    client.create_dataset("meanwhile", exists_ok=True, timeout=HTTP_S)
+
+    assert time.monotonic() - started < QUICK_S
+    client.cancel_job(runaway.job_id, location="US", timeout=HTTP_S)
+
+
+def test_jobs_cancel_really_stops_a_running_query(client):
+    job = client.query(RUNAWAY, timeout=HTTP_S)
+    started = time.monotonic()
+
+    client.cancel_job(job.job_id, location="US", timeout=HTTP_S)
+    job.reload(timeout=HTTP_S)
+
+    assert job.state == "DONE"
+    assert time.monotonic() - started < QUICK_S
+    assert job.error_result["reason"] == "stopped"
+    assert job.error_result["message"] == "Job execution was cancelled: User requested cancellation"
+    # google-cloud-bigquery maps reason "stopped" to status 200: a GoogleAPICallError, as live.
+    with pytest.raises(exceptions.GoogleAPICallError, match="User requested cancellation"):
+        job.result(timeout=HTTP_S)
+
+
+def test_a_job_past_its_job_timeout_is_stopped_in_bigquery_words(client):
+    started = time.monotonic()
+    job = client.query(
+        RUNAWAY, timeout=HTTP_S, job_config=bigquery.QueryJobConfig(job_timeout_ms=700)
+    )
+
+    with pytest.raises(exceptions.GoogleAPICallError, match=r"Job timed out after 0\.7 sec"):
+        job.result(timeout=HTTP_S)
+    assert time.monotonic() - started < QUICK_S
+    job.reload(timeout=HTTP_S)
+    assert job.error_result["reason"] == "stopped"
+
+
+def test_no_job_runs_past_the_sandbox_s_limit(client):
+    job = client.query(
+        RUNAWAY, timeout=HTTP_S, job_config=bigquery.QueryJobConfig(job_timeout_ms=600_000)
+    )
+
+    with pytest.raises(exceptions.GoogleAPICallError) as stopped:
+        job.result(timeout=HTTP_S)
+
+    assert "Operation timed out after 1.5 seconds (the BigQuery sandbox's limit)" in str(
+        stopped.value
+    )
+    job.reload(timeout=HTTP_S)
+    assert job.error_result["reason"] == "timeout"
+
+
+def test_get_query_results_waits_at_most_its_timeout(sandbox, client):
+    job = client.query(RUNAWAY, timeout=HTTP_S)
+    url = f"{sandbox.endpoint}/bigquery/v2/projects/{PROJECT}/queries/{job.job_id}"
+    started = time.monotonic()
+
+    reply = requests.get(url, params={"timeoutMs": 300, "location": "US"}, timeout=HTTP_S)
+
+    assert reply.status_code == 200 and reply.json()["jobComplete"] is False
+    assert time.monotonic() - started < QUICK_S
+    client.cancel_job(job.job_id, location="US", timeout=HTTP_S)
+
+
+@pytest.mark.parametrize("timeout", [-1, "soon"])
+def test_a_bad_timeout_is_refused(sandbox, timeout):
+    reply = _jobs_query(sandbox, {"query": "SELECT 1", "timeoutMs": timeout})
+
+    assert reply.status_code == 400
+    assert reply.json()["error"]["errors"][0]["reason"] == "invalid"
+
+
+def test_stopping_the_sandbox_stops_its_running_jobs():
+    with (
+        BigQuerySandbox(bigquery_ml=False, sync_window_seconds=0.2) as sandbox,
+        client_for(sandbox) as client,
+    ):
+        job = client.query(RUNAWAY, timeout=HTTP_S)
+        stopper = threading.Thread(target=sandbox.stop)
+        started = time.monotonic()
+        stopper.start()
+        stopper.join(timeout=HTTP_S)
+    assert not stopper.is_alive()
+    assert time.monotonic() - started < QUICK_S
+    assert sandbox.backend.get_job(PROJECT, job.job_id).state == "DONE"
+
+
+# The Redshift Data API over the embedded warehouse
+
+
+@pytest.fixture
+def data_api() -> Iterator[Any]:
+    warehouse = Warehouse(max_statement_seconds=1.5)
+    with DataApiServer(warehouse) as server:
+        server.backend.submit_window_seconds = 0.2  # the default, 2 s, would slow the suite
+        yield boto3.client(
+            "redshift-data",
+            endpoint_url=server.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="x",
+            aws_secret_access_key="x",
+            config=Config(retries={"total_max_attempts": 1}, read_timeout=HTTP_S),
+        )
+        server.backend.stop_statements()
+    warehouse.close()
+
+
+def _execute(client: Any, sql: str) -> str:
+    where = {"ClusterIdentifier": "churn-lab", "Database": "dev", "DbUser": "analyst"}
+    return client.execute_statement(Sql=sql, **where)["Id"]
+
+
+def _settled(client: Any, statement_id: str) -> dict[str, Any]:
+    deadline = time.monotonic() + HTTP_S
+    while time.monotonic() < deadline:
+        described = client.describe_statement(Id=statement_id)
+        if described["Status"] in ("FINISHED", "FAILED", "ABORTED"):
+            return described
+        time.sleep(0.02)
+    raise AssertionError(f"statement {statement_id} never settled")
+
+
+def test_a_runaway_statement_is_cancelled_and_the_next_one_runs(data_api):
+    started = time.monotonic()
+    runaway = _execute(data_api, RUNAWAY)
+    waiting = _execute(data_api, "SELECT 1 AS one")
+
+    assert time.monotonic() - started < QUICK_S  # neither request waited for the runaway
+    assert data_api.describe_statement(Id=runaway)["Status"] == "STARTED"
+    assert data_api.describe_statement(Id=waiting)["Status"] == "SUBMITTED"
+    assert data_api.cancel_statement(Id=runaway)["Status"] is True
+    assert _settled(data_api, runaway)["Status"] == "ABORTED"
+    assert _settled(data_api, waiting)["Status"] == "FINISHED"
+    assert time.monotonic() - started < QUICK_S
+
+
+def test_a_statement_waiting_its_turn_can_be_cancelled(data_api):
+    runaway = _execute(data_api, RUNAWAY)
+    waiting = _execute(data_api, "CREATE TABLE never_made (id INT)")
+
+    data_api.cancel_statement(Id=waiting)
+    data_api.cancel_statement(Id=runaway)
+
+    assert _settled(data_api, waiting)["Status"] == "ABORTED"
+    assert _settled(data_api, runaway)["Status"] == "ABORTED"
+    failed = _settled(data_api, _execute(data_api, "SELECT * FROM never_made"))
+    assert 'relation "never_made" does not exist' in failed["Error"]
+
+
+def test_statement_timeout_stops_a_statement_in_redshift_words(data_api):
+    _settled(data_api, _execute(data_api, "SET statement_timeout TO 300"))
+
+    described = _settled(data_api, _execute(data_api, RUNAWAY))
+
+    assert described["Status"] == "FAILED"
+    assert described["Error"].endswith("canceling statement due to statement timeout")
+
+
+def test_no_statement_runs_past_the_warehouse_s_limit(data_api):
+    described = _settled(data_api, _execute(data_api, RUNAWAY))
+
+    assert described["Status"] == "FAILED"
+    assert "ran past the embedded warehouse's limit of 1.5 seconds" in described["Error"]
+
+
+def test_a_large_result_comes_in_pages_of_bounded_size(data_api):
+    statement = _execute(data_api, "SELECT range AS n, 'row ' || range AS label FROM range(40000)")
+    assert _settled(data_api, statement)["ResultRows"] == 40000
+
+    pages = list(data_api.get_paginator("get_statement_result").paginate(Id=statement))
+
+    assert len(pages) > 1
+    assert all(len(json.dumps(page["Records"], separators=(",", ":"))) <= 1024**2 for page in pages)
+    numbers = [record[0]["longValue"] for page in pages for record in page["Records"]]
+    assert numbers == list(range(40000))
+
+
+def test_a_result_over_the_data_api_s_limit_fails_the_statement(data_api, monkeypatch):
+    monkeypatch.setattr(data_api_models, "MAX_RESULT_BYTES", 10_000)
+
+    described = _settled(data_api, _execute(data_api, "SELECT range AS n FROM range(5000)"))
+
+    assert described["Status"] == "FAILED"
+    assert "Database response exceeded size limit" in described["Error"]
