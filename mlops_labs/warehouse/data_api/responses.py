@@ -149,7 +149,7 @@ class DataApiResponses:
         )
 
     def cancel_statement(self, request: dict[str, Any]) -> dict[str, Any]:
-        """CancelStatement: refused, since statements finish before their Id is returned."""
+        """CancelStatement: a SUBMITTED or STARTED statement is stopped (ABORTED)."""
         self.backend.cancel(request["Id"])
         return {"Status": True}
 
