@@ -203,3 +203,16 @@ def test_the_bigquery_engine_refuses_the_host_whatever_reaches_it(tmp_path):
     finally:
         catalog.close()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_engines_memory_is_bounded_and_never_spills_to_the_host(warehouse):
+    catalog = Catalog()
+    try:
+        for engine in (warehouse.duckdb(), catalog.connection):
+            limit, spill = engine.execute(
+                "SELECT current_setting('memory_limit'), current_setting('temp_directory')"
+            ).fetchone()
+            assert limit.endswith("GiB") and float(limit.split()[0]) <= 2
+            assert spill == ""
+    finally:
+        catalog.close()

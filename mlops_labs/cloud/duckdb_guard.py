@@ -16,11 +16,16 @@ from pathlib import Path
 import duckdb
 from sqlglot.tokens import Token, TokenType
 
-# Given when the database is opened: extensions are never fetched nor loaded on their own.
+# Given when the database is opened: extensions are never fetched nor loaded on their own,
+# memory is bounded and nothing spills to the host's disk (a statement over the limit fails
+# with DuckDB's out-of-memory error instead of taking the machine's memory).
+MEMORY_LIMIT = "2GB"
 OPEN_CONFIG = {
     "autoinstall_known_extensions": False,
     "autoload_known_extensions": False,
     "allow_community_extensions": False,
+    "memory_limit": MEMORY_LIMIT,
+    "temp_directory": "",
 }
 # DuckDB's own functions that no warehouse service has: files, globs, settings, catalogs.
 _ENGINE_ONLY_PREFIXES = (
