@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import shutil
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
+import fresh
 from rich.console import Console
 
 from mlops_labs import catalogue, project
@@ -51,6 +54,21 @@ def save(labs: Path, task: Task, count: int) -> None:
     path.write_text("".join(lines))
 
 
+def recheck(task: Task, labs: Path, options: dict[str, Any], helper: Helper, repeat: int) -> None:
+    """Save and re-check ``task`` ``repeat`` times; print the first and the median of the rest."""
+    seconds, passed = [], True
+    for count in range(repeat):
+        save(labs, task, count)
+        started = time.perf_counter()
+        passed &= check([task.id], **options, helper=helper) == 0
+        seconds.append(time.perf_counter() - started)
+    warm = f"warm {statistics.median(seconds[1:]):5.2f} s" if seconds[1:] else ""
+    print(
+        f"  {task.id:6} first {seconds[0]:5.2f} s   {seconds[0] / TARGET_SECONDS:4.2f}x the "
+        f"one-second target   {warm}   {'passes' if passed else 'FAILS'}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("tasks", nargs="*", help="task ids (default: every code task)")
@@ -62,10 +80,12 @@ def main() -> None:
     ids = tuple(t.id for t in tasks)
     mode = modes.resolve(args.cloud)
     sys.dont_write_bytecode = True  # as the watcher runs
-    # Saves go to a copy: the learner's files (or the reference) stay as they are.
-    labs = Path(tempfile.mkdtemp(prefix="mlops-labs-bench-")) / "labs"
-    helper = None
-    try:
+    with fresh.scratch() as scratch:
+        # Whatever the runs make (pytest's basetemps, sandbox keys, the helper's) goes in here,
+        # and goes with it: a watcher's pytest keeps its last three basetemps.
+        os.environ["TMPDIR"] = tempfile.tempdir = str(scratch)
+        # Saves go to a copy: the learner's files (or the reference) stay as they are.
+        labs = scratch / "labs"
         shutil.copytree(
             args.labs_dir or REFERENCE_DIR, labs, ignore=shutil.ignore_patterns("__pycache__")
         )
@@ -75,28 +95,17 @@ def main() -> None:
             "console": Console(file=io.StringIO()),
         }
         helper = Helper(mode, project.find_root(), warm=ids)
-        with kept_sandboxes(mode):
-            check(list(ids), **options, helper=helper)  # the watcher's first check
-            while not helper.ready():
-                time.sleep(0.1)
-            print(f"{args.repeat} re-checks per task, each after a save ({args.cloud})\n{STATE}")
-            for task in tasks:
-                seconds, passed = [], True
-                for count in range(args.repeat):
-                    save(labs, task, count)
-                    started = time.perf_counter()
-                    passed &= check([task.id], **options, helper=helper) == 0
-                    seconds.append(time.perf_counter() - started)
-                first, ratio = seconds[0], seconds[0] / TARGET_SECONDS
-                warm = f"warm {statistics.median(seconds[1:]):5.2f} s" if seconds[1:] else ""
-                print(
-                    f"  {task.id:6} first {first:5.2f} s   {ratio:4.2f}x the one-second target   "
-                    f"{warm}   {'passes' if passed else 'FAILS'}"
-                )
-    finally:
-        if helper is not None:
+        try:
+            with kept_sandboxes(mode):
+                check(list(ids), **options, helper=helper)  # the watcher's first check
+                while not helper.ready():
+                    time.sleep(0.1)
+                print(f"{args.repeat} re-checks per task, each after a save ({args.cloud})")
+                print(STATE)
+                for task in tasks:
+                    recheck(task, labs, options, helper, args.repeat)
+        finally:
             helper.close()
-        shutil.rmtree(labs.parent, ignore_errors=True)
 
 
 if __name__ == "__main__":
