@@ -3,7 +3,8 @@
 Applied to the HTTP requests themselves, so they hold for the reference, a learner's code and
 the steps alike, and change nothing offline. Before a BigQuery query job runs, the same request
 goes once with ``dryRun``: if BigQuery estimates more bytes than the cap, the query is refused
-before it costs anything; otherwise it runs with ``maximumBytesBilled`` set to the cap, so the
+before it costs anything; otherwise it runs with ``maximumBytesBilled`` at most the cap (the
+caller's own value if lower, never higher, in whichever spelling the request uses), so the
 service itself refuses a query that would bill more. Uploads to S3 and Cloud Storage are
 counted and refused past their own cap. The dry runs are marked as the kit's own traffic, so a
 recording holds only the lab's requests.
@@ -22,6 +23,9 @@ from ..cloud.loopback_server import INTERNAL_HEADER
 from ..errors import KitError
 
 _BIGQUERY_QUERY = re.compile(r"/bigquery/v2/projects/[^/]+/(?:queries|jobs)$")
+# BigQuery's JSON takes a field by its JSON name or by its proto name.
+_BYTES_BILLED = ("maximumBytesBilled", "maximum_bytes_billed")
+_DRY_RUN = ("dryRun", "dry_run")
 
 
 class CostCapExceeded(KitError):
@@ -84,10 +88,19 @@ class CostGuard:
                 f"{self.max_bytes_billed:,} bytes: narrow the query, or raise max_bytes_billed "
                 "(MLOPS_LABS_MAX_BYTES_BILLED)"
             )
-        query.setdefault("maximumBytesBilled", str(self.max_bytes_billed))
+        self._cap(query)
         capped = json.dumps(document).encode()
         _set_header(headers, "content-length", str(len(capped)))
         return capped, headers
+
+    def _cap(self, query: dict[str, Any]) -> None:
+        """``maximumBytesBilled`` no higher than the cap, however the caller spelled or set it."""
+        named = [name for name in _BYTES_BILLED if name in query] or [_BYTES_BILLED[0]]
+        for name in named:
+            asked = _whole_number(query.get(name))
+            # Unset, 0 or not a number leaves the project's default: no limit at all.
+            allowed = self.max_bytes_billed if asked is None else min(asked, self.max_bytes_billed)
+            query[name] = str(allowed)
 
     def _count_upload(self, where: str, size: int) -> None:
         total = sum(self.traffic.uploaded.values()) + size
@@ -106,10 +119,9 @@ class CostGuard:
         send: Callable[[bytes, dict[str, Any]], tuple[int, bytes]],
     ) -> int:
         dry = json.loads(json.dumps(document))
-        if "configuration" in dry:
-            dry["configuration"]["dryRun"] = True
-        else:
-            dry["dryRun"] = True
+        settings = dry.get("configuration", dry)
+        for name in [name for name in _DRY_RUN if name in settings] or [_DRY_RUN[0]]:
+            settings[name] = True
         dry.pop("requestId", None)
         data = json.dumps(dry).encode()
         dry_headers = dict(headers)
@@ -147,7 +159,17 @@ def _query_settings(document: Any) -> dict[str, Any] | None:
 
 
 def _dry_run(document: dict[str, Any]) -> bool:
-    return bool(document.get("dryRun") or (document.get("configuration") or {}).get("dryRun"))
+    configuration = document.get("configuration") or {}
+    return any(document.get(name) or configuration.get(name) for name in _DRY_RUN)
+
+
+def _whole_number(value: Any) -> int | None:
+    """A positive whole number of bytes (BigQuery sends int64 as a string), else None."""
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        return None
+    return number if number > 0 else None
 
 
 def _json(data: bytes | None) -> Any:
