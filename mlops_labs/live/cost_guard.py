@@ -1,19 +1,22 @@
 """Cost guards for live runs: BigQuery dry-runs first under a bytes-billed cap; uploads counted.
 
 Applied to the HTTP requests themselves, so they hold for the reference, a learner's code and
-the steps alike, and change nothing offline. Before a BigQuery query job runs, the same request
-goes once with ``dryRun``: if BigQuery estimates more bytes than the cap, the query is refused
-before it costs anything; otherwise it runs with ``maximumBytesBilled`` at most the cap (the
-caller's own value if lower, never higher, in whichever spelling the request uses), so the
-service itself refuses a query that would bill more. Uploads to S3 and Cloud Storage are
-counted and refused past their own cap. The dry runs are marked as the kit's own traffic, so a
-recording holds only the lab's requests.
+the steps alike, and change nothing offline. Before a BigQuery query job runs (jobs.query, or
+jobs.insert of a query), the same request goes once with ``dryRun``: if BigQuery estimates more
+bytes than the cap, the query is refused before it costs anything; otherwise it runs with
+``maximumBytesBilled`` at most the cap (the caller's own value if lower, never higher, in
+whichever spelling the request uses), so the service itself refuses a query that would bill
+more. Uploads to S3 and Cloud Storage, on every path ``uploads`` recognises, are counted at the
+bytes they send and refused past their own cap: before sending when the size is known, block
+by block as a stream of unknown length goes. The dry runs are marked as the kit's own
+traffic, so a recording holds only the lab's requests.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +24,7 @@ from urllib.parse import unquote, urlsplit
 
 from ..cloud.loopback_server import INTERNAL_HEADER
 from ..errors import KitError
+from .uploads import Upload, body_bytes, metered, recognise
 
 _BIGQUERY_QUERY = re.compile(r"/bigquery/v2/projects/[^/]+/(?:queries|jobs)$")
 # BigQuery's JSON takes a field by its JSON name or by its proto name.
@@ -57,25 +61,30 @@ class CostGuard:
         self.max_bytes_billed = max_bytes_billed
         self.max_upload_bytes = max_upload_bytes
         self.traffic = Traffic()
+        # boto3's transfers upload parts from several threads at once: each count is whole.
+        self._counting = threading.Lock()
 
     def before(
         self,
         method: str,
         url: str,
-        body: bytes | None,
+        body: Any,
         headers: Mapping[str, Any],
         send: Callable[[bytes, dict[str, Any]], tuple[int, bytes]],
-    ) -> tuple[bytes | None, dict[str, Any]]:
-        """The request to send instead (a capped query), after the checks; raises past a cap."""
+    ) -> tuple[Any, dict[str, Any]]:
+        """The request to send instead, after the checks; raises past a cap.
+
+        ``body`` is what urllib3 is given: bytes, text, a file or an iterable of blocks. The
+        body returned is a capped query's, a stream that counts its blocks as they are sent,
+        or ``body`` itself.
+        """
         headers = dict(headers or {})
-        parts = urlsplit(url)
-        where = _upload_target(method, parts, headers)
-        if where is not None:
-            self._count_upload(where, int(_header(headers, "content-length") or len(body or b"")))
+        upload = recognise(method, url, headers, body)
+        if upload is not None:
+            return self._upload(upload, body), headers
+        if method.upper() != "POST" or not _BIGQUERY_QUERY.search(unquote(urlsplit(url).path)):
             return body, headers
-        if method.upper() != "POST" or not _BIGQUERY_QUERY.search(unquote(parts.path)):
-            return body, headers
-        document = _json(body)
+        document = _json(body_bytes(body))
         query = _query_settings(document)
         if query is None or _dry_run(document):
             return body, headers
@@ -102,15 +111,24 @@ class CostGuard:
             allowed = self.max_bytes_billed if asked is None else min(asked, self.max_bytes_billed)
             query[name] = str(allowed)
 
-    def _count_upload(self, where: str, size: int) -> None:
-        total = sum(self.traffic.uploaded.values()) + size
-        if total > self.max_upload_bytes:
-            raise CostCapExceeded(
-                f"this upload would take the run to {total:,} bytes uploaded, above the live cap "
-                f"of {self.max_upload_bytes:,} bytes (MLOPS_LABS_MAX_UPLOAD_BYTES)"
-            )
-        self.traffic.uploaded[where] += size
-        self.traffic.uploads += 1
+    def _upload(self, upload: Upload, body: Any) -> Any:
+        """Count an upload now if its size is known, else as its blocks go out."""
+        if upload.size is not None:
+            self._count_upload(upload.where, upload.size)
+            return body
+        self._count_upload(upload.where, 0)
+        return metered(body, lambda size: self._count_upload(upload.where, size, request=False))
+
+    def _count_upload(self, where: str, size: int, request: bool = True) -> None:
+        with self._counting:
+            total = sum(self.traffic.uploaded.values()) + size
+            if total > self.max_upload_bytes:
+                raise CostCapExceeded(
+                    f"this upload would take the run to {total:,} bytes uploaded, above the live "
+                    f"cap of {self.max_upload_bytes:,} bytes (MLOPS_LABS_MAX_UPLOAD_BYTES)"
+                )
+            self.traffic.uploaded[where] += size
+            self.traffic.uploads += int(request)
 
     def _dry_run(
         self,
@@ -133,20 +151,6 @@ class CostGuard:
         result = _json(answer) or {}
         statistics = result.get("statistics") or {}
         return int(result.get("totalBytesProcessed") or statistics.get("totalBytesProcessed") or 0)
-
-
-def _upload_target(method: str, parts: Any, headers: Mapping[str, Any]) -> str | None:
-    authorization = _header(headers, "authorization") or ""
-    path = unquote(parts.path)
-    if authorization.startswith("AWS4-HMAC-SHA256"):
-        segments = [s for s in path.split("/") if s]
-        virtual = ".s3." in (parts.hostname or "")
-        is_object = len(segments) >= (1 if virtual else 2)
-        target = _header(headers, "x-amz-target")
-        return "S3" if method.upper() == "PUT" and is_object and not target else None
-    if path.startswith("/upload/storage/v1/b/") and method.upper() in ("POST", "PUT"):
-        return "Cloud Storage"
-    return None
 
 
 def _query_settings(document: Any) -> dict[str, Any] | None:
@@ -177,13 +181,6 @@ def _json(data: bytes | None) -> Any:
         return json.loads(data) if data else None
     except (ValueError, UnicodeDecodeError):
         return None
-
-
-def _header(headers: Mapping[str, Any], name: str) -> str | None:
-    for key, value in headers.items():
-        if str(key).lower() == name:
-            return value.decode() if isinstance(value, bytes) else str(value)
-    return None
 
 
 def _set_header(headers: dict[str, Any], name: str, value: str) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 from .cost_guard import CostGuard
 from .creations import from_request, from_response
 from .resources import Resource
+from .uploads import body_bytes
 
 
 @contextlib.contextmanager
@@ -47,17 +48,15 @@ def recording(
         self: Any, method: str, url: str, body: Any = None, headers: Any = None, **kw: Any
     ) -> Any:
         full = url if "://" in url else f"{self.scheme}://{self.host}:{self.port}{url}"
-        data = _bytes(body)
         if guard is not None:
 
             def send(payload: bytes, payload_headers: dict[str, Any]) -> tuple[int, bytes]:
                 answer = original_urlopen(self, "POST", url, body=payload, headers=payload_headers)
                 return answer.status, answer.data
 
-            checked, headers = guard.before(method, full, data, headers or {}, send)
-            if checked is not data:
-                body = data = checked
-        creating = from_request(method, full, headers or {}, data)
+            # A capped query, or a streamed upload that counts its blocks as they are sent.
+            body, headers = guard.before(method, full, body, headers or {}, send)
+        creating = from_request(method, full, headers or {}, body_bytes(body))
         for resource in creating:
             record(resource)
         response = original_urlopen(self, method, url, body=body, headers=headers, **kw)
@@ -115,11 +114,3 @@ def _ctrl_c_held() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
         if caught:
             raise KeyboardInterrupt
-
-
-def _bytes(body: Any) -> bytes | None:
-    if isinstance(body, bytes):
-        return body
-    if isinstance(body, str):
-        return body.encode()
-    return None
