@@ -3,9 +3,9 @@
 A live run is started in this process while boto3 and the Google SDKs reach the sandboxes
 through their standard settings, as they would reach an account: every upload path is counted
 at the bytes it sends (presigned PUTs and POST forms, aws-chunked and chunked streams, Cloud
-Storage's multipart, resumable and signed-URL uploads) and a caller cannot raise the
-bytes-billed cap. What goes out is read on the wire, below the run's observer. Nothing here
-leaves 127.0.0.1.
+Storage's multipart, resumable and signed-URL uploads), a caller cannot raise the bytes-billed
+cap, and gRPC, which the ledger cannot see, is refused. What goes out is read on the wire,
+below the run's observer. Nothing here leaves 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from mlops_labs.cloud.aws_sandbox import AwsSandbox
 from mlops_labs.cloud.gcp_sandbox import GoogleCloudSandbox
 from mlops_labs.live import settings
 from mlops_labs.live.cost_guard import CostCapExceeded, CostGuard
+from mlops_labs.live.grpc_guard import GrpcRefused
 from mlops_labs.live.run import LiveRun
 from mlops_labs.live.uploads import CLOUD_STORAGE as CS
 from mlops_labs.live.uploads import Upload, recognise
@@ -451,3 +452,35 @@ def test_the_cap_is_the_ceiling_of_whatever_the_request_asks(asked, sent, where)
     if where == "jobs.insert":
         settings_sent = settings_sent["configuration"]["query"]
     assert {k: v for k, v in settings_sent.items() if "billed" in k.lower()} == sent
+
+
+# --- gRPC -------------------------------------------------------------------------------
+
+
+def test_grpc_is_refused_while_a_live_run_records(run, sandboxes):
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import aiplatform
+
+    # aiplatform's default transport: gRPC, which no HTTP observer sees.
+    with pytest.raises(GrpcRefused, match=r"api_transport='rest'"):
+        aiplatform.gapic.EndpointServiceClient(
+            credentials=AnonymousCredentials(),
+            client_options={"api_endpoint": "127.0.0.1:9"},
+        )
+    assert sandboxes[1].vertex_ai.backend.endpoints == {}
+
+
+def test_grpc_channels_of_any_kind_are_refused_and_allowed_again_after(sandboxes, tmp_path):
+    import grpc
+    from google.api_core import grpc_helpers
+    from google.auth.credentials import AnonymousCredentials
+
+    chosen = settings.load({"project": sandboxes[1].project, "ledger_dir": str(tmp_path)}, {})
+    with LiveRun(chosen, tmp_path):
+        with pytest.raises(GrpcRefused, match=r"127\.0\.0\.1:9"):
+            grpc_helpers.create_channel("127.0.0.1:9", credentials=AnonymousCredentials())
+        with pytest.raises(GrpcRefused):
+            grpc.insecure_channel("127.0.0.1:9")
+        with pytest.raises(GrpcRefused):
+            grpc.aio.insecure_channel("127.0.0.1:9")
+    grpc.insecure_channel("127.0.0.1:9").close()  # the run is over: gRPC is the caller's again

@@ -3,6 +3,7 @@
 Two places see all of it: urllib3's connection pool (botocore and requests both send through
 it) for the request, and requests' ``Session.send`` for Vertex AI's operation results, the only
 answers a resource's name is read from. The run's cost guard checks each request there too.
+gRPC goes around both, so while recording no gRPC channel may open (``grpc_guard``).
 
 A resource is in the ledger before Ctrl-C can strike between its creation and its record: one
 named by the request is recorded before the request is sent (and forgotten if it fails); while
@@ -18,6 +19,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from . import grpc_guard
 from .cost_guard import CostGuard
 from .creations import from_request, from_response
 from .resources import Resource
@@ -89,7 +91,8 @@ def recording(
     pool.urlopen = urlopen  # type: ignore[method-assign]
     requests.Session.send = send  # type: ignore[method-assign]
     try:
-        yield
+        with grpc_guard.refused():  # what gRPC made would go unseen: none while recording
+            yield
     finally:
         pool.urlopen = original_urlopen  # type: ignore[method-assign]
         requests.Session.send = original_send  # type: ignore[method-assign]
