@@ -7,6 +7,7 @@ words, and the engine underneath refuses too when a statement gets past the word
 
 from __future__ import annotations
 
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -216,3 +217,18 @@ def test_the_engines_memory_is_bounded_and_never_spills_to_the_host(warehouse):
             assert spill == ""
     finally:
         catalog.close()
+
+
+def test_the_warehouse_folder_outlives_a_scenario_s_temporary_folder(monkeypatch, tmp_path):
+    """A scenario points tempfile at its own folder, which pytest removes later."""
+    from mlops_labs.warehouse import databases
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(databases, "_folder", None)
+    monkeypatch.setattr(databases.atexit, "register", lambda *args, **kwargs: None)
+
+    folder = databases.private_folder()
+    try:
+        assert tmp_path not in folder.parents
+    finally:
+        folder.rmdir()

@@ -7,6 +7,7 @@ the files it fetched from S3 there), and nothing else of the host.
 from __future__ import annotations
 
 import atexit
+import os
 import shutil
 import tempfile
 import threading
@@ -36,9 +37,27 @@ def private_folder() -> Path:
     global _folder
     with _folder_lock:
         if _folder is None:
-            _folder = Path(tempfile.mkdtemp(prefix="mlops-labs-warehouse-"))
+            _folder = Path(tempfile.mkdtemp(prefix="mlops-labs-warehouse-", dir=_system_temp()))
             atexit.register(shutil.rmtree, _folder, ignore_errors=True)
         return _folder
+
+
+def _system_temp() -> str:
+    """The system's temporary folder, even while a test points ``tempfile.tempdir`` elsewhere.
+
+    The folder outlives any one scenario (every database opened may use it), so it must not
+    live in a scenario's temporary folder, which pytest removes.
+    """
+    for name in ("TMPDIR", "TEMP", "TMP"):
+        folder = os.environ.get(name)
+        if folder and os.path.isdir(folder):
+            return folder
+    saved = tempfile.tempdir
+    try:
+        tempfile.tempdir = None  # gettempdir() then looks up the platform's own folder
+        return tempfile.gettempdir()
+    finally:
+        tempfile.tempdir = saved
 
 
 def _open() -> duckdb.DuckDBPyConnection:
