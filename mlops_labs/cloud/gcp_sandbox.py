@@ -21,14 +21,15 @@ class GoogleCloudSandbox:
         from ..bigquery.server import BigQuerySandbox
         from ..vertex_ai.server import VertexAISandbox
 
-        self._directory = Path(tempfile.mkdtemp(prefix="mlops-labs-gcp-"))
-        self.auth = GoogleAuthSandbox(self._directory)
         self.project = PROJECT
         self.storage = GcsSandbox()
         # BigQuery's load, extract and EXPORT DATA jobs read and write this sandbox's storage.
         self.bigquery = BigQuerySandbox(storage=self._storage_client)
         # Vertex AI reads model directories from the same storage at upload and deploy.
         self.vertex_ai = VertexAISandbox(storage=self._storage_client)
+        # The key's folder last: nothing after it can fail and leave it behind.
+        self._directory = Path(tempfile.mkdtemp(prefix="mlops-labs-gcp-"))
+        self.auth = GoogleAuthSandbox(self._directory)
 
     def _storage_client(self) -> Any:
         """A Cloud Storage client on this sandbox's storage, for BigQuery and Vertex AI."""
@@ -48,20 +49,27 @@ class GoogleCloudSandbox:
         )
 
     def start(self) -> GoogleCloudSandbox:
-        """Start every service (idempotent)."""
-        self.auth.start()
-        self.storage.start()
-        self.bigquery.start()
-        self.vertex_ai.start()
+        """Start every service (idempotent); on a failure or Ctrl-C, stop them, remove the key."""
+        try:
+            self.auth.start()
+            self.storage.start()
+            self.bigquery.start()
+            self.vertex_ai.start()
+        except BaseException:
+            # A context manager whose __enter__ fails never sees its __exit__.
+            self.stop()
+            raise
         return self
 
     def stop(self) -> None:
         """Stop every service and remove the offline key."""
-        self.vertex_ai.stop()
-        self.bigquery.stop()
-        self.storage.stop()
-        self.auth.stop()
-        shutil.rmtree(self._directory, ignore_errors=True)
+        try:
+            self.vertex_ai.stop()
+            self.bigquery.stop()
+            self.storage.stop()
+            self.auth.stop()
+        finally:
+            shutil.rmtree(self._directory, ignore_errors=True)
 
     def reset(self) -> None:
         """Empty every service: no bucket, dataset, job, model or endpoint (public data stays)."""
