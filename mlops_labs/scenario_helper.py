@@ -17,7 +17,7 @@ import sys
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from . import scenario_runner
+from . import gc_pacing, scenario_runner, stop_signals
 from .catalogue import Task
 from .cloud.modes import CloudMode
 from .scenario_runner import RunError, Share, TaskResult
@@ -108,18 +108,22 @@ class Helper:
         return split(known) if known else None  # never run yet: they alternate
 
     def close(self) -> None:
-        """Stop the helper at once: whatever it holds (sandbox threads, ports) is its own."""
+        """Stop the helper now; it stops its sandboxes and removes their key as it goes."""
         self._ready = False
         if self._connection.closed:
             return
-        # Asked politely first, but a learner pressing Ctrl-C should not wait for the helper's
-        # interpreter to unload its SDKs.
+        # Asked politely first; a helper busy with a run gets SIGTERM, which ends the run and
+        # unwinds through the same cleanup (see ``serve``), so a learner's Ctrl-C never waits
+        # for the run.
         with contextlib.suppress(OSError):
             self._connection.send(None)
         self._process.join(timeout=0.2)
         if self._process.is_alive():
             self._process.terminate()
             self._process.join(timeout=5)
+        if self._process.is_alive():  # stuck: SIGKILL cannot clean up, but cannot hang either
+            self._process.kill()
+            self._process.join()
         self._connection.close()
 
 
@@ -140,31 +144,47 @@ def split(seconds: dict[str, float]) -> frozenset[str]:
 
 def serve(connection: Connection, cloud: str, project: str, warm: tuple[str, ...] = ()) -> None:
     """The helper's loop: load, say ready, then run the second share of each request."""
-    from . import catalogue
     from .pytest_plugin import kept_sandboxes
 
-    # Ctrl-C in the terminal reaches the whole process group: the watcher decides when to stop.
+    # Ctrl-C in the terminal reaches the whole process group: the watcher decides when to stop,
+    # and stops the helper with SIGTERM (close), which unwinds through the sandboxes' cleanup.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    stop_signals.install()
     # The board is the watcher's; whatever the SDKs print here would only garble it.
     sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - for the process's life
     sys.dont_write_bytecode = True
     mode = CloudMode(cloud)
-    with kept_sandboxes(mode):
-        _warm_up(catalogue.select(list(warm)) if warm else (), mode, Path(project))
-        connection.send(READY)
-        while (request := _receive(connection)) is not None:
-            ids, labs_dir, helpers = request
-            try:
-                answer: object = scenario_runner.run(
-                    catalogue.select(ids),
-                    project=Path(project),
-                    cloud=mode,
-                    labs_dir=None if labs_dir is None else Path(labs_dir),
-                    share=Share(helper=True, helpers=helpers),
-                )
-            except RunError as exc:
-                answer = exc
-            connection.send(answer)
+    try:
+        with kept_sandboxes(mode):
+            _serve(connection, mode, Path(project), warm)
+            # Asked to stop: the SIGTERM that close() may send now would cut the cleanup short.
+            stop_signals.under_way()
+    except KeyboardInterrupt:
+        pass  # a SIGTERM: the sandboxes are stopped and their key removed, as the watcher asked
+    finally:
+        # What is left is unloading the SDKs, which the watcher (and the learner) would wait for.
+        gc_pacing.before_exit()
+
+
+def _serve(connection: Connection, mode: CloudMode, project: Path, warm: tuple[str, ...]) -> None:
+    """Warm up, say ready, then answer requests until the watcher says stop or goes away."""
+    from . import catalogue
+
+    _warm_up(catalogue.select(list(warm)) if warm else (), mode, project)
+    connection.send(READY)
+    while (request := _receive(connection)) is not None:
+        ids, labs_dir, helpers = request
+        try:
+            answer: object = scenario_runner.run(
+                catalogue.select(ids),
+                project=project,
+                cloud=mode,
+                labs_dir=None if labs_dir is None else Path(labs_dir),
+                share=Share(helper=True, helpers=helpers),
+            )
+        except RunError as exc:
+            answer = exc
+        connection.send(answer)
 
 
 def _receive(

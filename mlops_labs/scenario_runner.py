@@ -57,6 +57,11 @@ class _Collector:
     def __init__(self) -> None:
         self.scenarios: dict[str, ScenarioResult] = {}
         self.errors: list[str] = []
+        self.interrupted = False
+
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        # Also called for pytest.exit(), which is no Ctrl-C.
+        self.interrupted = excinfo.errisinstance(KeyboardInterrupt)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
@@ -215,6 +220,10 @@ def run(
     # The board is the report: pytest's own output would only repeat it with tracebacks.
     with contextlib.redirect_stdout(io.StringIO()) as printed, gc_pacing.contained():
         exit_code = pytest.main(args, plugins=plugins)
+    if collector.interrupted:
+        # Ctrl-C, or SIGTERM (stop_signals): pytest caught it and tore the run down; the caller
+        # stops too, as it would have had the interrupt reached it.
+        raise KeyboardInterrupt
     if collector.errors or exit_code in (
         pytest.ExitCode.INTERNAL_ERROR,
         pytest.ExitCode.USAGE_ERROR,
