@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 from typing import Any
 
-from . import __version__, gc_pacing, project
+from . import __version__, gc_pacing, project, stop_signals
 from .cloud import modes
 from .errors import KitError
 from .scenario_runner import RunError
@@ -126,12 +127,13 @@ def main(argv: list[str] | None = None) -> int:
             if args.watch:
                 from .watch import watch
 
-                return watch(
-                    args.targets,
-                    cloud=args.cloud,
-                    labs_dir=args.labs_dir,
-                    helper=not args.no_helper,
-                )
+                with stop_signals.interruptible():
+                    return watch(
+                        args.targets,
+                        cloud=args.cloud,
+                        labs_dir=args.labs_dir,
+                        helper=not args.no_helper,
+                    )
             return check(args.targets, cloud=args.cloud, labs_dir=args.labs_dir)
         if args.command == "start":
             return _start(args.directory)
@@ -162,7 +164,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "sandbox":
             from .sandbox_command import run
 
-            return run(sys.stdout, style=args.format)
+            with stop_signals.interruptible():
+                return run(sys.stdout, style=args.format)
         if args.command == "translate":
             from .migration import command
 
@@ -181,13 +184,18 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         print("mlops-labs: interrupted", file=sys.stderr)
-        return 130
+        # The shell's convention for a command ended by a signal: 130 for Ctrl-C, 143 for SIGTERM.
+        return 128 + (stop_signals.requested() or signal.SIGINT)
     return 2
 
 
 def run() -> None:
     """The ``mlops-labs`` command: ``main``, then exit with its code."""
+    # Here, not in main(): tests call main() inside pytest, whose signals are its own.
+    stop_signals.install()
     code = main()
+    # Cleaned up already or exiting now: a SIGTERM must not break into atexit's removals.
+    stop_signals.under_way()
     gc_pacing.before_exit()
     sys.exit(code)
 

@@ -54,12 +54,14 @@ def run(
         stack.callback(warehouse.close)
         data_api = stack.enter_context(DataApiServer(warehouse))
         settings.update(data_api.environment())
-        if style == "sh":
-            print("# mlops-labs sandbox: every service on 127.0.0.1, until Ctrl-C.", file=out)
-            print('# Paste these into a shell, or eval "$(mlops-labs sandbox)".', file=out)
-        print(render(settings, style), file=out, flush=True)
-        if ready is not None:
-            ready(settings)
+        # From the settings on, a Ctrl-C (or SIGTERM, see stop_signals) is the usual end: one
+        # sent as soon as they are read must not find the process just short of this block.
         with suppress(KeyboardInterrupt):
+            if style == "sh":
+                print("# mlops-labs sandbox: every service on 127.0.0.1, until Ctrl-C.", file=out)
+                print('# Paste these into a shell, or eval "$(mlops-labs sandbox)".', file=out)
+            print(render(settings, style), file=out, flush=True)
+            if ready is not None:
+                ready(settings)
             (stop or threading.Event()).wait()
     return 0

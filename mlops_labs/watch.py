@@ -80,8 +80,9 @@ def _watch(
     )
     seen = _stamps(folder)
     texts = _texts(folder, seen)
-    console.print(f"[dim]watching {folder} for saves (Ctrl-C to stop)[/]")
     try:
+        # Inside: a Ctrl-C sent as soon as this is read must find the watcher ready for it.
+        console.print(f"[dim]watching {folder} for saves (Ctrl-C to stop)[/]")
         while not stop.wait(POLL_SECONDS):
             now = _stamps(folder)
             changed = {name for name in now if now[name] != seen.get(name)}
