@@ -24,6 +24,7 @@ from mlops_labs.warehouse.data_api import models as data_api_models
 from mlops_labs.warehouse.data_api.server import DataApiServer
 from mlops_labs.warehouse.engine import Warehouse
 from tests.bigquery_wire import PROJECT, client_for
+from tests.data_api_calls import settled
 
 RUNAWAY = (
     "WITH RECURSIVE r AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM r) SELECT COUNT(*) AS n FROM r"
@@ -187,16 +188,6 @@ def _execute(client: Any, sql: str) -> str:
     return client.execute_statement(Sql=sql, **where)["Id"]
 
 
-def _settled(client: Any, statement_id: str) -> dict[str, Any]:
-    deadline = time.monotonic() + HTTP_S
-    while time.monotonic() < deadline:
-        described = client.describe_statement(Id=statement_id)
-        if described["Status"] in ("FINISHED", "FAILED", "ABORTED"):
-            return described
-        time.sleep(0.02)
-    raise AssertionError(f"statement {statement_id} never settled")
-
-
 def test_a_runaway_statement_is_cancelled_and_the_next_one_runs(data_api):
     started = time.monotonic()
     runaway = _execute(data_api, RUNAWAY)
@@ -206,8 +197,8 @@ def test_a_runaway_statement_is_cancelled_and_the_next_one_runs(data_api):
     assert data_api.describe_statement(Id=runaway)["Status"] == "STARTED"
     assert data_api.describe_statement(Id=waiting)["Status"] == "SUBMITTED"
     assert data_api.cancel_statement(Id=runaway)["Status"] is True
-    assert _settled(data_api, runaway)["Status"] == "ABORTED"
-    assert _settled(data_api, waiting)["Status"] == "FINISHED"
+    assert settled(data_api, runaway)["Status"] == "ABORTED"
+    assert settled(data_api, waiting)["Status"] == "FINISHED"
     assert time.monotonic() - started < QUICK_S
 
 
@@ -218,23 +209,23 @@ def test_a_statement_waiting_its_turn_can_be_cancelled(data_api):
     data_api.cancel_statement(Id=waiting)
     data_api.cancel_statement(Id=runaway)
 
-    assert _settled(data_api, waiting)["Status"] == "ABORTED"
-    assert _settled(data_api, runaway)["Status"] == "ABORTED"
-    failed = _settled(data_api, _execute(data_api, "SELECT * FROM never_made"))
+    assert settled(data_api, waiting)["Status"] == "ABORTED"
+    assert settled(data_api, runaway)["Status"] == "ABORTED"
+    failed = settled(data_api, _execute(data_api, "SELECT * FROM never_made"))
     assert 'relation "never_made" does not exist' in failed["Error"]
 
 
 def test_statement_timeout_stops_a_statement_in_redshift_words(data_api):
-    _settled(data_api, _execute(data_api, "SET statement_timeout TO 300"))
+    settled(data_api, _execute(data_api, "SET statement_timeout TO 300"))
 
-    described = _settled(data_api, _execute(data_api, RUNAWAY))
+    described = settled(data_api, _execute(data_api, RUNAWAY))
 
     assert described["Status"] == "FAILED"
     assert described["Error"].endswith("canceling statement due to statement timeout")
 
 
 def test_no_statement_runs_past_the_warehouse_s_limit(data_api):
-    described = _settled(data_api, _execute(data_api, RUNAWAY))
+    described = settled(data_api, _execute(data_api, RUNAWAY))
 
     assert described["Status"] == "FAILED"
     assert "ran past the embedded warehouse's limit of 1.5 seconds" in described["Error"]
@@ -242,7 +233,7 @@ def test_no_statement_runs_past_the_warehouse_s_limit(data_api):
 
 def test_a_large_result_comes_in_pages_of_bounded_size(data_api):
     statement = _execute(data_api, "SELECT range AS n, 'row ' || range AS label FROM range(40000)")
-    assert _settled(data_api, statement)["ResultRows"] == 40000
+    assert settled(data_api, statement)["ResultRows"] == 40000
 
     pages = list(data_api.get_paginator("get_statement_result").paginate(Id=statement))
 
@@ -255,7 +246,7 @@ def test_a_large_result_comes_in_pages_of_bounded_size(data_api):
 def test_a_result_over_the_data_api_s_limit_fails_the_statement(data_api, monkeypatch):
     monkeypatch.setattr(data_api_models, "MAX_RESULT_BYTES", 10_000)
 
-    described = _settled(data_api, _execute(data_api, "SELECT range AS n FROM range(5000)"))
+    described = settled(data_api, _execute(data_api, "SELECT range AS n FROM range(5000)"))
 
     assert described["Status"] == "FAILED"
     assert "Database response exceeded size limit" in described["Error"]

@@ -8,10 +8,8 @@ words, and the engine underneath refuses too when a statement gets past the word
 from __future__ import annotations
 
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import boto3
 import duckdb
@@ -25,6 +23,7 @@ from mlops_labs.warehouse.data_api.server import DataApiServer
 from mlops_labs.warehouse.engine import Warehouse
 from mlops_labs.warehouse.errors import WarehouseError
 from tests.bigquery_wire import RecordingSandbox, client_for
+from tests.data_api_calls import settled
 
 HOST_FILE = "/etc/hostname"
 
@@ -147,20 +146,10 @@ def test_the_data_api_answers_host_probes_with_a_failed_statement(warehouse, tmp
             Database="dev",
             DbUser="analyst",
         )
-        described = _finished(client, statement["Id"])
+        described = settled(client, statement["Id"])
 
     assert described["Status"] == "FAILED"
     assert "function read_text(unknown) does not exist" in described["Error"]
-
-
-def _finished(client: Any, statement_id: str) -> dict[str, Any]:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        described = client.describe_statement(Id=statement_id)
-        if described["Status"] in ("FINISHED", "FAILED", "ABORTED"):
-            return described
-        time.sleep(0.02)
-    raise AssertionError(f"statement {statement_id} did not finish")
 
 
 BIGQUERY_REFUSALS = [

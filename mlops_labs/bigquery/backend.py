@@ -166,7 +166,9 @@ class BigQueryBackend:
                     "upload the data with load_table_from_file or load_table_from_dataframe"
                 )
         self._check_job_id(project, job_id)
-        timeout_ms = _job_timeout_ms(configuration)
+        timeout_ms = job_control.milliseconds(
+            configuration.get("jobTimeoutMs"), "jobTimeoutMs", zero_allowed=False
+        )
         configuration["jobType"] = kind.upper()
         if kind == "query":
             configuration["query"].setdefault("priority", "INTERACTIVE")
@@ -496,20 +498,6 @@ class BigQueryBackend:
         assert job.result is not None
         rows = job.result.rows
         return page(rows, job.full_id, start_index, max_results, page_token, self.page_size)
-
-
-def _job_timeout_ms(configuration: dict[str, Any]) -> int | None:
-    """The job's jobTimeoutMs, as a number of milliseconds; Invalid if it is not one."""
-    value = configuration.get("jobTimeoutMs")
-    if value is None:
-        return None
-    try:
-        milliseconds = int(value)
-    except (TypeError, ValueError):
-        milliseconds = -1
-    if milliseconds <= 0:
-        raise Invalid(f"Invalid value for jobTimeoutMs: {value!r}: it must be a positive number")
-    return milliseconds
 
 
 def page(

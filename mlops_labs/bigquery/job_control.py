@@ -10,8 +10,9 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Iterator
+from typing import Any
 
-from .errors import BigQueryError, Stopped, TimedOut
+from .errors import BigQueryError, Invalid, Stopped, TimedOut
 
 # jobs.insert waits this long for a job before answering with it RUNNING: the labs' jobs are
 # DONE in the insert's answer, a runaway one keeps its client waiting no longer than this.
@@ -50,6 +51,20 @@ class Stopper:
         finally:
             with self._lock:
                 self._interrupts.remove(interrupt)
+
+
+def milliseconds(value: Any, name: str, *, zero_allowed: bool) -> int | None:
+    """A duration field (``timeoutMs``, ``jobTimeoutMs``) as milliseconds; None if absent."""
+    if value is None:
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = -1
+    if number < 0 or (number == 0 and not zero_allowed):
+        kind = "non-negative" if zero_allowed else "positive"
+        raise Invalid(f"Invalid value for {name}: {value!r}: it must be a {kind} number")
+    return number
 
 
 def cancelled() -> Stopped:

@@ -23,6 +23,7 @@ from werkzeug.wrappers import Request, Response
 
 from ..cloud.discovery import DiscoveryDocument
 from ..cloud.request_guard import RefusedBody, load_json
+from . import job_control
 from . import sql as sqlmod
 from .backend import BigQueryBackend, page
 from .errors import (
@@ -695,15 +696,8 @@ _JOB_ENDPOINTS = frozenset(
 
 def _timeout_ms(value: Any) -> int | None:
     """How long a request waits for its job: ``timeoutMs`` (10 s if absent), at most 200 s."""
-    if value is None:
-        return None
-    try:
-        milliseconds = int(value)
-    except (TypeError, ValueError):
-        milliseconds = -1
-    if milliseconds < 0:
-        raise Invalid(f"Invalid value for timeoutMs: {value!r}: it must be a non-negative number")
-    return min(milliseconds, 200_000)
+    waited = job_control.milliseconds(value, "timeoutMs", zero_allowed=True)
+    return None if waited is None else min(waited, 200_000)
 
 
 def _incomplete(job: Job, kind: str) -> dict[str, Any]:
