@@ -14,7 +14,6 @@ import functools
 import json
 import logging
 import re
-import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -86,6 +85,7 @@ class BigQueryBackend:
         self.max_job_seconds = max_job_seconds
         self.sync_window_seconds = sync_window_seconds
         self._workers = ThreadPoolExecutor(WORKERS, thread_name_prefix="bigquery-sandbox-job")
+        self._deadlines = job_control.Deadlines()
         install_public_data(self.catalog)
 
     def reset(self) -> None:
@@ -189,14 +189,12 @@ class BigQueryBackend:
 
     def _execute(self, job: Job, kind: str, data: bytes | None, timeout_ms: int | None) -> None:
         """Run a job to its end on a worker thread, stopped at its deadline."""
-        deadline = threading.Timer(
+        deadline = self._deadlines.watch(
             job_control.deadline_s(timeout_ms, self.max_job_seconds),
-            job.stopper.stop,
-            [job_control.timed_out(timeout_ms, self.max_job_seconds)],
+            job.stopper,
+            job_control.timed_out(timeout_ms, self.max_job_seconds),
         )
-        deadline.daemon = True
         job.state = "RUNNING"
-        deadline.start()
         try:
             if job.stopper.reason is not None:
                 job.error = job.stopper.reason  # cancelled while it waited for a worker
@@ -212,7 +210,7 @@ class BigQueryBackend:
             _log.exception("the BigQuery sandbox failed to run job %s", job.full_id)
             job.error = InternalError(f"The BigQuery sandbox failed to run the job: {error}")
         finally:
-            deadline.cancel()
+            self._deadlines.release(deadline)
             if job.stopper.reason is not None and job.error is not None:
                 # Interrupted work fails with DuckDB's words: the job says why it stopped.
                 job.error, job.result = job.stopper.reason, None

@@ -8,7 +8,10 @@ caller a timeout and nobody else anything.
 from __future__ import annotations
 
 import contextlib
+import heapq
+import itertools
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -51,6 +54,56 @@ class Stopper:
         finally:
             with self._lock:
                 self._interrupts.remove(interrupt)
+
+
+class Deadlines:
+    """One thread that stops each job at its deadline: a timer thread per job cost more than
+    the job's query (a sandbox answers hundreds of queries a second)."""
+
+    _IDLE_S = 5.0  # the watcher ends after this long with no job to watch
+
+    def __init__(self) -> None:
+        self._due: list[list[Any]] = []  # [when, order, stopper, reason, active], soonest first
+        self._order = itertools.count()
+        self._changed = threading.Condition()
+        self._watcher: threading.Thread | None = None
+
+    def watch(self, seconds: float, stopper: Stopper, reason: BigQueryError) -> list[Any]:
+        """Stop ``stopper`` for ``reason`` in ``seconds`` unless ``release`` comes first."""
+        entry = [time.monotonic() + seconds, next(self._order), stopper, reason, True]
+        with self._changed:
+            heapq.heappush(self._due, entry)
+            if self._watcher is None:
+                self._watcher = threading.Thread(
+                    target=self._watch, name="bigquery-sandbox-deadlines", daemon=True
+                )
+                self._watcher.start()
+            elif self._due[0] is entry:
+                self._changed.notify()
+        return entry
+
+    def release(self, entry: list[Any]) -> None:
+        """The job ended: its deadline no longer applies."""
+        entry[4] = False
+
+    def _watch(self) -> None:
+        while True:
+            with self._changed:
+                while self._due and not self._due[0][4]:
+                    heapq.heappop(self._due)
+                if not self._due:
+                    self._changed.wait(self._IDLE_S)
+                    if not self._due:
+                        self._watcher = None
+                        return
+                    continue
+                wait = self._due[0][0] - time.monotonic()
+                if wait > 0:
+                    self._changed.wait(wait)
+                    continue
+                _, _, stopper, reason, active = heapq.heappop(self._due)
+            if active:
+                stopper.stop(reason)
 
 
 def milliseconds(value: Any, name: str, *, zero_allowed: bool) -> int | None:
