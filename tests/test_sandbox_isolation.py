@@ -221,3 +221,16 @@ def test_the_warehouse_folder_outlives_a_scenario_s_temporary_folder(monkeypatch
         assert tmp_path not in folder.parents
     finally:
         folder.rmdir()
+
+
+def test_copy_still_works_after_the_staging_folder_was_removed_from_under_it():
+    """A temp cleaner may remove the folder while the process runs."""
+    import shutil
+
+    from mlops_labs.warehouse import databases
+
+    shutil.rmtree(databases.private_folder())
+
+    folder = databases.private_folder()
+
+    assert folder.is_dir()

@@ -39,6 +39,9 @@ def private_folder() -> Path:
         if _folder is None:
             _folder = Path(tempfile.mkdtemp(prefix="mlops-labs-warehouse-", dir=_system_temp()))
             atexit.register(shutil.rmtree, _folder, ignore_errors=True)
+        else:
+            # A temp cleaner may have removed it; the databases are allowed this path for good.
+            _folder.mkdir(mode=0o700, exist_ok=True)
         return _folder
 
 
