@@ -205,6 +205,18 @@ def stalled_sender(endpoint: str, method: str, path: str) -> socket.socket:
     return sock
 
 
+def assert_served_while_stalled(endpoint: str, method: str, path: str, other_url: str) -> None:
+    """While one client stalls mid-body on ``path``, ``other_url`` answers 200 within 2 s."""
+    stalled = stalled_sender(endpoint, method, path)
+    try:
+        started = time.monotonic()
+        other = requests.get(other_url, timeout=5)
+        assert other.status_code == 200
+        assert time.monotonic() - started < 2
+    finally:
+        stalled.close()
+
+
 # BigQuery
 
 
@@ -354,16 +366,12 @@ def test_bigquery_export_data_to_a_dot_dot_uri_is_refused_at_once(bigquery):
 
 
 def test_bigquery_serves_others_while_an_upload_stalls_mid_body(bigquery):
-    stalled = stalled_sender(
-        bigquery.endpoint, "PUT", f"/upload{BQ}/jobs?uploadType=resumable&upload_id=gone"
+    assert_served_while_stalled(
+        bigquery.endpoint,
+        "PUT",
+        f"/upload{BQ}/jobs?uploadType=resumable&upload_id=gone",
+        f"{bigquery.endpoint}{BQ}/datasets",
     )
-    try:
-        started = time.monotonic()
-        other = requests.get(f"{bigquery.endpoint}{BQ}/datasets", timeout=5)
-        assert other.status_code == 200
-        assert time.monotonic() - started < 2
-    finally:
-        stalled.close()
 
 
 # Vertex AI
@@ -553,16 +561,12 @@ def test_cloud_storage_answers_a_method_it_lacks_in_json(gcs):
 
 
 def test_cloud_storage_serves_others_while_one_client_stalls_mid_body(gcs):
-    stalled = stalled_sender(
-        gcs.endpoint, "POST", f"/upload/storage/v1/b/{BUCKET}/o?uploadType=media&name=slow"
+    assert_served_while_stalled(
+        gcs.endpoint,
+        "POST",
+        f"/upload/storage/v1/b/{BUCKET}/o?uploadType=media&name=slow",
+        f"{gcs.endpoint}/storage/v1/b/{BUCKET}/o",
     )
-    try:
-        started = time.monotonic()
-        other = requests.get(f"{gcs.endpoint}/storage/v1/b/{BUCKET}/o", timeout=5)
-        assert other.status_code == 200
-        assert time.monotonic() - started < 2
-    finally:
-        stalled.close()
 
 
 # AWS: S3
