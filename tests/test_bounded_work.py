@@ -84,6 +84,87 @@ def test_other_clients_are_answered_while_a_runaway_query_runs(sandbox, client):
     client.cancel_job(runaway.job_id, location="US", timeout=HTTP_S)
 
 
+# The catalog's lock is let go while a statement's query (or a model's training) works.
+
+
+@pytest.fixture(scope="module")
+def patient_client() -> Iterator[bigquery.Client]:
+    # A limit far above what the other requests take: they must not wait for the runaway to end.
+    with (
+        BigQuerySandbox(max_job_seconds=60, sync_window_seconds=0.2) as running,
+        client_for(running) as real_client,
+    ):
+        real_client.create_dataset("writers", timeout=HTTP_S)
+        real_client.query_and_wait(
+            "CREATE TABLE writers.counts AS SELECT 1 AS n", api_timeout=HTTP_S
+        )
+        yield real_client
+
+
+def _others_are_answered_meanwhile(client: bigquery.Client, runaway: bigquery.QueryJob) -> None:
+    """Reads, metadata and another writer go through while ``runaway`` still runs."""
+    assert list(client.query_and_wait("SELECT n FROM writers.counts", api_timeout=HTTP_S)) == [
+        bigquery.Row((1,), {"n": 0})
+    ]
+    assert [t.table_id for t in client.list_tables("writers", timeout=HTTP_S)][:1] == ["counts"]
+    client.query_and_wait(
+        "CREATE OR REPLACE TABLE writers.side AS SELECT 2 AS n", api_timeout=HTTP_S
+    )
+    runaway.reload(timeout=HTTP_S)
+    assert runaway.state == "RUNNING", "the other requests waited for the runaway to end"
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        RUNAWAY,
+        f"CREATE TABLE writers.endless AS {RUNAWAY}",
+        f"INSERT INTO writers.counts (n) SELECT n FROM ({RUNAWAY})",
+        "CREATE MODEL writers.endless_model OPTIONS (model_type = 'linear_reg', "
+        f"input_label_cols = ['n']) AS SELECT n, n AS x FROM ({RUNAWAY})",
+    ],
+    ids=["select", "create-table-as", "insert-select", "create-model"],
+)
+def test_a_runaway_statement_keeps_nobody_waiting(patient_client, statement):
+    runaway = patient_client.query(statement, timeout=HTTP_S)
+    assert runaway.state == "RUNNING"
+
+    _others_are_answered_meanwhile(patient_client, runaway)
+
+    patient_client.cancel_job(runaway.job_id, location="US", timeout=HTTP_S)
+    with pytest.raises(exceptions.GoogleAPICallError, match="User requested cancellation"):
+        runaway.result(timeout=HTTP_S)
+    assert "endless" not in [t.table_id for t in patient_client.list_tables("writers")]
+
+
+def test_a_model_s_training_keeps_nobody_waiting(patient_client, monkeypatch):
+    from mlops_labs.bigquery import ml
+
+    training, release = threading.Event(), threading.Event()
+    real_train = ml.train_model
+
+    def slow_train(*args: Any, **kwargs: Any) -> Any:
+        training.set()
+        release.wait(HTTP_S)
+        return real_train(*args, **kwargs)
+
+    monkeypatch.setattr(ml, "train_model", slow_train)
+    job = patient_client.query(
+        "CREATE OR REPLACE MODEL writers.slow OPTIONS (model_type = 'linear_reg', "
+        "input_label_cols = ['y']) AS SELECT x, 2 * x AS y FROM UNNEST([1, 2, 3, 4]) AS x",
+        timeout=HTTP_S,
+    )
+    assert training.wait(HTTP_S)
+
+    _others_are_answered_meanwhile(patient_client, job)
+
+    release.set()
+    job.result(timeout=HTTP_S)
+    assert (
+        patient_client.get_model("writers.slow", timeout=HTTP_S).model_type == "LINEAR_REGRESSION"
+    )
+
+
 def test_jobs_cancel_really_stops_a_running_query(client):
     job = client.query(RUNAWAY, timeout=HTTP_S)
     started = time.monotonic()

@@ -264,23 +264,28 @@ class BigQueryBackend:
 
     def _run_query(self, job: Job, config: dict[str, Any], dry_run: bool) -> None:
         job.started_ms = now_ms()
+        contexts: list[QueryContext] = []
         try:
-            context = self._context(job, config, dry_run)
+            contexts.append(self._context(job, config, dry_run))
             query = config.get("query")
             if not isinstance(query, str) or not query.strip():
                 raise Invalid("Required parameter is missing: query")
             cap = config.get("maximumBytesBilled")
             if cap not in (None, "") and not dry_run:
                 # Refused before it runs, as BigQuery refuses a query over its cap.
-                estimate = self.runner.run(query, self._context(job, config, True))
+                contexts.append(self._context(job, config, True))
+                estimate = self.runner.run(query, contexts[-1])
                 billing.check_cap(self._bill(estimate).bytes_billed, cap)
-            job.result = self._bill(self.runner.run(query, context))
+            job.result = self._bill(self.runner.run(query, contexts[0]))
         except BigQueryError as error:
             job.error = error
         except Exception as error:  # a bug of the sandbox fails the job, not the request
             _log.exception("the BigQuery sandbox failed to run job %s", job.full_id)
             first = str(error).splitlines()[0] if str(error) else type(error).__name__
             job.error = InternalError(f"The BigQuery sandbox failed to run the query: {first}")
+        finally:
+            for context in contexts:
+                context.close()
         job.ended_ms = now_ms()
 
     def _bill(self, result: QueryResult) -> QueryResult:

@@ -17,18 +17,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pa_parquet
 from sqlglot import exp
 
 from .errors import Invalid, InvalidQuery
-from .jobs import QueryContext, duckdb_error
+from .jobs import QueryContext
 from .models import QueryResult
-from .sql import Statement, StatementKind
+from .sql import Statement, StatementKind, TableName
 from .statement_options import literal, option_pairs
 from .storage import SHARD, CloudStorage, split_uri
-from .values import Field, field_from_duckdb
+from .values import Field
 
 FORMATS = {"CSV", "NEWLINE_DELIMITED_JSON", "PARQUET"}
 _CONTENT_TYPES = {
@@ -195,16 +194,20 @@ def run_export_data(
     duck, read = context.runner.translate(query, context)
     if context.dry_run:
         return QueryResult("EXPORT_DATA", referenced_tables=read)
-    try:
-        # A relation hands its rows to Arrow without the copy a cursor's result would make.
-        relation = context.catalog.connection.sql(duck, params=context.parameter_values or None)
-        fields = [
-            field_from_duckdb(name, dtype)
-            for name, dtype in zip(relation.columns, relation.types, strict=True)
-        ]
-        rows = relation.to_arrow_table()
-    except duckdb.Error as error:
-        raise duckdb_error(error, statement.sql) from None
+    fields, rows = context.runner.arrow(duck, context, statement.sql)
+    with context.catalog.lock.stepped_out():  # Cloud Storage's answers keep nobody else waiting
+        return _write_export(storage, uri, options, rows, fields, form, read)
+
+
+def _write_export(
+    storage: CloudStorage,
+    uri: str,
+    options: dict[str, Any],
+    rows: pa.Table,
+    fields: list[Field],
+    form: ExportFormat,
+    read: list[TableName],
+) -> QueryResult:
     existing = storage.matching(uri)
     if existing and not options.get("overwrite", False):
         raise Invalid(

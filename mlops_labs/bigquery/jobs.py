@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 from sqlglot import exp
 
 from . import sql as sqlmod
@@ -46,6 +47,20 @@ class QueryContext:
     dry_run: bool = False
     # The job's stop switch: its DuckDB work is interrupted when the job is stopped.
     stopper: Stopper = field(default_factory=Stopper)
+    _cursor: Any = field(default=None, repr=False)
+
+    def cursor(self) -> Any:
+        """The job's own DuckDB cursor, on which its work runs outside the catalog's lock."""
+        if self._cursor is None:
+            with self.catalog.lock:
+                self._cursor = self.catalog.connection.cursor()
+        return self._cursor
+
+    def close(self) -> None:
+        """Let the job's cursor go (its registered relations with it)."""
+        if self._cursor is not None:
+            self._cursor.close()
+            self._cursor = None
 
 
 def refuse_model(statement: Statement, context: QueryContext) -> QueryResult:
@@ -105,19 +120,10 @@ class QueryRunner:
             return self.handlers[statement.kind](statement, context)
 
     def run_select(self, statement: Statement, context: QueryContext) -> QueryResult:
-        """A SELECT's rows, read on a cursor of its own outside the catalog's lock."""
+        """A SELECT's rows, read on the job's cursor outside the catalog's lock."""
         with self.catalog.lock:
             duck, read = self.translate(statement, context)
-            cursor = self.catalog.connection.cursor()
-        try:
-            with context.stopper.running(cursor.interrupt):  # the fetch is DuckDB's work too
-                found = self.execute(duck, context, statement.sql, cursor)
-                fields = _fields(found)
-                rows = found.fetchall()
-        except duckdb.Error as error:
-            raise duckdb_error(error, statement.sql) from None
-        finally:
-            cursor.close()
+        fields, rows = self.rows(duck, context, statement.sql)
         return QueryResult("SELECT", fields, rows, referenced_tables=read)
 
     # Name resolution
@@ -155,16 +161,46 @@ class QueryRunner:
         duck = sqlmod.to_duckdb(statement.tree, resolve, context.parameter_types, target)
         return duck, read
 
-    def execute(
-        self, duck_sql: str, context: QueryContext, original: str, cursor: Any = None
-    ) -> Any:
-        """Run DuckDB SQL with the job's parameters, interruptibly; errors in BigQuery's words."""
-        connection = cursor if cursor is not None else self.catalog.connection
+    def execute(self, duck_sql: str, context: QueryContext, original: str) -> Any:
+        """Run DuckDB SQL on the job's cursor, interruptibly, the catalog's lock let go.
+
+        DuckDB streams a large SELECT's rows as they are fetched: read them with ``rows`` or
+        ``arrow``, which keep the lock let go while they do.
+        """
+        cursor = context.cursor()
         try:
-            with context.stopper.running(connection.interrupt):
+            with context.stopper.running(cursor.interrupt), self.catalog.lock.stepped_out():
                 if context.parameter_values:
-                    return connection.execute(duck_sql, context.parameter_values)
-                return connection.execute(duck_sql)
+                    return cursor.execute(duck_sql, context.parameter_values)
+                return cursor.execute(duck_sql)
+        except duckdb.Error as error:
+            raise duckdb_error(error, original) from None
+
+    def rows(
+        self, duck_sql: str, context: QueryContext, original: str
+    ) -> tuple[list[Field], list[tuple[Any, ...]]]:
+        """The schema and every row of a DuckDB query, worked out outside the catalog's lock."""
+        cursor = context.cursor()
+        try:
+            with context.stopper.running(cursor.interrupt), self.catalog.lock.stepped_out():
+                found = cursor.execute(duck_sql, context.parameter_values or None)
+                return _fields(found), found.fetchall()
+        except duckdb.Error as error:
+            raise duckdb_error(error, original) from None
+
+    def arrow(
+        self, duck_sql: str, context: QueryContext, original: str
+    ) -> tuple[list[Field], pa.Table]:
+        """The schema and rows of a DuckDB query as Arrow (DuckDB's column types kept)."""
+        cursor = context.cursor()
+        try:
+            with context.stopper.running(cursor.interrupt), self.catalog.lock.stepped_out():
+                relation = cursor.sql(duck_sql, params=context.parameter_values or None)
+                fields = [
+                    field_from_duckdb(name, dtype)
+                    for name, dtype in zip(relation.columns, relation.types, strict=True)
+                ]
+                return fields, relation.to_arrow_table()
         except duckdb.Error as error:
             raise duckdb_error(error, original) from None
 
@@ -174,15 +210,11 @@ class QueryRunner:
         """A SELECT: rows and schema, written to a destination table when one is asked for."""
         duck, read = self.translate(statement, context)
         if context.dry_run:
-            cursor = self.execute(f"SELECT * FROM ({duck}) LIMIT 0", context, statement.sql)
-            fields = _fields(cursor)
-            cursor.fetchall()
+            fields, _ = self.rows(f"SELECT * FROM ({duck}) LIMIT 0", context, statement.sql)
             return QueryResult("SELECT", fields, [], referenced_tables=read)
         if context.destination is not None:
             return self._query_into(statement, context, duck, read)
-        cursor = self.execute(duck, context, statement.sql)
-        fields = _fields(cursor)
-        rows = cursor.fetchall()
+        fields, rows = self.rows(duck, context, statement.sql)
         return QueryResult("SELECT", fields, rows, referenced_tables=read)
 
     def _query_into(

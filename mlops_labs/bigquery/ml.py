@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,7 +40,7 @@ from ..bigquery_ml.statements import (
 from ..bigquery_ml.training import TrainedModel, train_model
 from . import sql as sqlmod
 from .errors import BigQueryError, Duplicate, InvalidQuery, NotFound
-from .jobs import QueryContext, QueryRunner, _fields
+from .jobs import QueryContext, QueryRunner
 from .models import Catalog, QueryResult, etag_of, now_ms
 from .sql import Statement, StatementKind, TableName
 from .storage import CloudStorage, split_uri
@@ -269,10 +268,9 @@ def _create_model(st: CreateModel, context: QueryContext) -> QueryResult:
     result.ddl_operation = "REPLACE" if exists else "CREATE"
     if context.dry_run:
         return result
-    cursor = context.runner.execute(duck, context, query.sql)
-    fields = _fields(cursor)
-    frame = _arrow(cursor).to_pandas()
-    trained = train_model(frame, options, schema={f.name: f.type for f in fields})
+    fields, rows = context.runner.arrow(duck, context, query.sql)
+    with catalog.lock.stepped_out():  # training may take a while: nobody else waits for it
+        trained = train_model(rows.to_pandas(), options, schema={f.name: f.type for f in fields})
     previous = catalog.models.get(key)
     stored = StoredModel(name.project, name.dataset, name.table, trained, context.location)
     stored.labels = dict(options.labels)
@@ -328,15 +326,16 @@ def _run_function(call: MLFunctionCall, context: QueryContext) -> QueryResult:
         if query.kind != StatementKind.QUERY:
             raise InvalidQuery(f"The input of ML.{call.function} must be a query")
         duck, read = runner.translate(query, context)
-        source = _arrow(runner.execute(duck, context, query.sql))
+        source = runner.arrow(duck, context, query.sql)[1]
     elif call.input_table is not None:
         table_name = runner.resolve(list(call.input_table.parts), context)
         table = context.catalog.get_table(table_name, context.location)
         read = [table_name]
-        source = _arrow(runner.execute(f"SELECT * FROM {table.sql_name}", context, call.sql))
+        source = runner.arrow(f"SELECT * FROM {table.sql_name}", context, call.sql)[1]
     frame = source.to_pandas() if source is not None else None
-    rows = run_ml_function(call, model.trained, frame)
-    arrow = _to_arrow(rows, model.trained, source if call.function == "PREDICT" else None)
+    with context.catalog.lock.stepped_out():  # scoring a large table keeps nobody waiting
+        rows = run_ml_function(call, model.trained, frame)
+        arrow = _to_arrow(rows, model.trained, source if call.function == "PREDICT" else None)
     relation = f"__bqml_rows_{next(_relation_ids)}"
     outer = sqlmod.parse(call.outer_query(relation))
     if outer.kind != StatementKind.QUERY or outer.tree is None:
@@ -351,27 +350,16 @@ def _run_function(call: MLFunctionCall, context: QueryContext) -> QueryResult:
         return name
 
     duck = sqlmod.to_duckdb(outer.tree, resolve, context.parameter_types)
-    connection = context.catalog.connection
-    connection.register(relation, arrow)
+    cursor = context.cursor()  # the relation is the job's own: other jobs never see it
+    cursor.register(relation, arrow)
     try:
         if context.dry_run:
             # A dry run reports the schema only, as for any other query.
             duck = f"SELECT * FROM ({duck}) LIMIT 0"
-        cursor = runner.execute(duck, context, call.sql)
-        fields = _fields(cursor)
-        result_rows = cursor.fetchall()
+        fields, result_rows = runner.rows(duck, context, call.sql)
     finally:
-        connection.unregister(relation)
+        cursor.unregister(relation)
     return QueryResult("SELECT", fields, result_rows, referenced_tables=read)
-
-
-def _arrow(cursor: Any) -> pa.Table:
-    """A cursor's rows as Arrow, keeping DuckDB's column types."""
-    with warnings.catch_warnings():
-        # DuckDB warns that a cursor's Arrow output is a copy; the runner's cursor is what
-        # binds the job's parameters and words DuckDB's errors as BigQuery's.
-        warnings.simplefilter("ignore", UserWarning)
-        return cursor.to_arrow_table()
 
 
 def _to_arrow(rows: pd.DataFrame, model: TrainedModel, source: pa.Table | None) -> pa.Table:

@@ -24,6 +24,7 @@ import duckdb
 
 from ..cloud import duckdb_guard
 from . import functions
+from .catalog_lock import CatalogLock
 from .errors import AccessDenied, BigQueryError, Duplicate, Invalid, NotFound, ResourceInUse
 from .job_control import Stopper
 from .sql import TableName
@@ -120,8 +121,9 @@ class Catalog:
         # No host files at all: loads arrive as bytes and are handed over as Arrow tables.
         duckdb_guard.harden(self.connection)
         functions.register(self.connection)
-        # One lock for catalog and SQL: the connection's default catalog is shared state.
-        self.lock = threading.RLock()
+        # Names, metadata and this shared connection change under the lock; a statement's own
+        # work runs on a cursor of its own with the lock let go (see catalog_lock).
+        self.lock = CatalogLock()
         self.projects: set[str] = set()
         self.datasets: dict[tuple[str, str], Dataset] = {}
         self.tables: dict[tuple[str, str, str], Table] = {}
