@@ -23,8 +23,8 @@ from typing import Any
 import duckdb
 
 from ..cloud import duckdb_guard
+from ..cloud.step_out_lock import StepOutLock
 from . import functions
-from .catalog_lock import CatalogLock
 from .errors import AccessDenied, BigQueryError, Duplicate, Invalid, NotFound, ResourceInUse
 from .job_control import Stopper
 from .sql import TableName
@@ -122,8 +122,8 @@ class Catalog:
         duckdb_guard.harden(self.connection)
         functions.register(self.connection)
         # Names, metadata and this shared connection change under the lock; a statement's own
-        # work runs on a cursor of its own with the lock let go (see catalog_lock).
-        self.lock = CatalogLock()
+        # work runs on a cursor of its own with the lock let go (see cloud.step_out_lock).
+        self.lock = StepOutLock()
         self.projects: set[str] = set()
         self.datasets: dict[tuple[str, str], Dataset] = {}
         self.tables: dict[tuple[str, str, str], Table] = {}

@@ -1,4 +1,10 @@
-"""The warehouse: one DuckDB database that takes Redshift SQL, statement by statement."""
+"""The warehouse: one DuckDB database that takes Redshift SQL, statement by statement.
+
+Statements run in a session: the warehouse's own (its main connection, one statement at a time,
+as the DB-API driver uses it) or one opened with ``Warehouse.session`` (a DuckDB cursor of its
+own, as each Data API statement is a session of its own in Redshift). A session's query runs
+with the warehouse's lock let go, so a long statement never keeps another session waiting.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,7 @@ import contextlib
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,6 +22,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
+from ..cloud.step_out_lock import StepOutLock
 from . import databases, dialect, statement_screen
 from .catalog import Catalog
 from .errors import SqlSyntaxError, UndefinedObject, UnsupportedFeature, WarehouseError
@@ -75,6 +82,22 @@ class Result:
 
 
 Clock = Callable[[], datetime]
+
+
+@dataclass
+class Session:
+    """One connection to the warehouse: its DuckDB cursor and the statement running on it."""
+
+    db: duckdb.DuckDBPyConnection
+    # Its own cursor: its queries run outside the warehouse's lock.
+    own: bool
+    query_id: int = 0
+    # Why its running statement was interrupted (a timeout, CancelStatement), if it was.
+    stopped: WarehouseError | None = None
+    # The DuckDB search path last set on its cursor.
+    search_path: str = ""
+
+
 # The longest a statement may run in the warehouse, whatever statement_timeout says (as a
 # cluster's query monitoring rule would stop it).
 MAX_STATEMENT_S = 300.0
@@ -94,7 +117,9 @@ class Warehouse:
         max_statement_seconds: float = MAX_STATEMENT_S,
     ) -> None:
         self._db = databases.fresh()
-        self._lock = threading.RLock()
+        self._lock = StepOutLock()
+        self._main = Session(self._db, own=False)
+        self._local = threading.local()
         self.catalog = Catalog()
         self.system = SystemViews(self._db)
         # The id of the statement that ran last, as Redshift's PG_LAST_QUERY_ID() reports it.
@@ -102,10 +127,11 @@ class Warehouse:
             "CREATE MACRO pg_last_query_id() AS (SELECT coalesce(max(query_id), -1) "
             "FROM sys_query_history)"
         )
-        self.query_id = 0
         # Redshift's default schema is public; the SYS views stay in main, found by the path.
         self._db.execute("CREATE SCHEMA public")
-        self._db.execute("SET search_path = 'public,main'")
+        self._search_path = "'public,main'"
+        self._db.execute(f"SET search_path = {self._search_path}")
+        self._main.search_path = self._search_path
         # A plain view may read the SYS views without naming them: once one exists, the
         # history rows are written before every statement.
         self._views_defined = False
@@ -113,8 +139,6 @@ class Warehouse:
         self._clock = clock
         self._s3_client = s3_client
         self.max_statement_seconds = max_statement_seconds
-        # Why the running statement was interrupted (a timeout, CancelStatement), if it was.
-        self._stopped: WarehouseError | None = None
         self._stop_lock = threading.Lock()
         # Redshift's session parameters (SET / RESET / SHOW); DuckDB's own are locked.
         self.settings = Settings()
@@ -125,6 +149,33 @@ class Warehouse:
         if self._clock is None:
             return None
         return self._clock() if callable(self._clock) else self._clock
+
+    # Sessions
+    @contextlib.contextmanager
+    def session(self) -> Iterator[Session]:
+        """Run this thread's statements in a session of their own until the block ends."""
+        with self._lock:
+            opened = Session(self._db.cursor(), own=True)
+        outer = getattr(self._local, "session", None)
+        self._local.session = opened
+        try:
+            yield opened
+        finally:
+            self._local.session = outer
+            with self._stop_lock:
+                opened.db.close()
+
+    def _session(self) -> Session:
+        return getattr(self._local, "session", None) or self._main
+
+    @property
+    def query_id(self) -> int:
+        """The id of the statement this thread's session runs, 0 between statements."""
+        return self._session().query_id
+
+    @query_id.setter
+    def query_id(self, value: int) -> None:
+        self._session().query_id = value
 
     def s3(self) -> Any:
         """The boto3 S3 client COPY and UNLOAD use (one per AWS settings, see aws_clients)."""
@@ -167,7 +218,11 @@ class Warehouse:
     def _run(
         self, sql: str, parameters: Sequence[Any] | Mapping[str, Any] | None, arrow: bool
     ) -> Result:
+        session = self._session()
         with self._lock:
+            if session.search_path != self._search_path:
+                session.db.execute(f"SET search_path = {self._search_path}")
+                session.search_path = self._search_path
             if self._views_defined or READS_VIEWS.search(sql):
                 self._bookkeep(self.system.flush)
             if self.query_id:
@@ -198,24 +253,27 @@ class Warehouse:
             finally:
                 self.query_id = 0
 
-    def cancel(self) -> bool:
-        """Stop the statement running now, as CancelStatement does; was one running?"""
+    def cancel(self, session: Session | None = None) -> bool:
+        """Stop the statement a session (the warehouse's own by default) runs; was one running?"""
+        session = session or self._main
         return self._stop(
-            WarehouseError(f"Query ({self.query_id}) cancelled on user's request", code="57014")
+            WarehouseError(f"Query ({session.query_id}) cancelled on user's request", code="57014"),
+            session,
         )
 
-    def _stop(self, reason: WarehouseError) -> bool:
+    def _stop(self, reason: WarehouseError, session: Session) -> bool:
         with self._stop_lock:
-            if not self.query_id or self._stopped is not None:
+            if not session.query_id or session.stopped is not None:
                 return False
-            self._stopped = reason
-        self._db.interrupt()
+            session.stopped = reason
+            session.db.interrupt()
         return True
 
     def _bounded(
         self, sql: str, parameters: Sequence[Any] | Mapping[str, Any] | None, arrow: bool
     ) -> tuple[Result, exp.Expression | None]:
         """Run a statement within statement_timeout and the warehouse's limit, interruptibly."""
+        session = self._session()
         limit_ms = self.settings.statement_timeout_ms()
         seconds = self.max_statement_seconds
         reason = WarehouseError(
@@ -226,19 +284,19 @@ class Warehouse:
         if limit_ms and limit_ms / 1000 < seconds:
             seconds = limit_ms / 1000
             reason = WarehouseError("canceling statement due to statement timeout", code="57014")
-        timer = threading.Timer(seconds, self._stop, [reason])
+        timer = threading.Timer(seconds, self._stop, [reason, session])
         timer.daemon = True
         timer.start()
         try:
             return self._dispatch(sql, parameters, arrow)
         except (WarehouseError, duckdb.Error):
-            if self._stopped is not None:
-                raise self._stopped from None
+            if session.stopped is not None:
+                raise session.stopped from None
             raise
         finally:
             timer.cancel()
             with self._stop_lock:
-                self._stopped = None
+                session.stopped = None
 
     def _record_scans(self, result: Result, tree: exp.Expression | None) -> None:
         """sys_query_detail scan rows for a statement that read tables."""
@@ -289,7 +347,7 @@ class Warehouse:
         tree = parse(text)
         plan = dialect.to_duckdb(tree, self, design)
         for setup in plan.before:
-            self._db.execute(setup)
+            self._session().db.execute(setup)
         result = self._execute_duckdb(plan.sql, parameters, plan.statement, arrow)
         for follow_up in plan.after:
             follow_up()
@@ -302,25 +360,28 @@ class Warehouse:
         statement: str,
         arrow: bool,
     ) -> Result:
+        session = self._session()
+        # A session's query (and the fetch, where DuckDB streams a large result) lets the lock go.
+        stepped_out = self._lock.stepped_out() if session.own else contextlib.nullcontext()
         try:
-            if arrow and statement == "SELECT":
-                # A relation hands its rows to Arrow without a copy through Python.
-                relation = self._db.sql(sql, params=_duckdb_parameters(parameters))
-                table = relation.to_arrow_table()
-                columns = [
-                    Column(name, redshift_type(kind))
-                    for name, kind in zip(relation.columns, relation.types, strict=True)
-                ]
-                return Result(statement, columns, rowcount=table.num_rows, arrow=table)
-            cursor = self._db.execute(sql, _duckdb_parameters(parameters))
+            with stepped_out:
+                if arrow and statement == "SELECT":
+                    # A relation hands its rows to Arrow without a copy through Python.
+                    relation = session.db.sql(sql, params=_duckdb_parameters(parameters))
+                    table = relation.to_arrow_table()
+                    columns = [
+                        Column(name, redshift_type(kind))
+                        for name, kind in zip(relation.columns, relation.types, strict=True)
+                    ]
+                    return Result(statement, columns, rowcount=table.num_rows, arrow=table)
+                cursor = session.db.execute(sql, _duckdb_parameters(parameters))
+                rows = cursor.fetchall() if cursor.description else []
         except duckdb.Error as exc:
             raise translate_error(exc, sql) from None
         if cursor.description is None or statement not in ("SELECT", "WITH", "SHOW", "VALUES"):
-            rows = cursor.fetchall() if cursor.description else []
             count = rows[0][0] if rows and len(rows[0]) == 1 and isinstance(rows[0][0], int) else -1
             return Result(statement=statement, rowcount=count)
         columns = [Column(d[0], redshift_type(d[1])) for d in cursor.description]
-        rows = cursor.fetchall()
         return Result(statement=statement, columns=columns, rows=rows, rowcount=len(rows))
 
     def _setting(self, sql: str, verb: str) -> Result:
@@ -344,13 +405,16 @@ class Warehouse:
 
     def _apply_search_path(self) -> None:
         """DuckDB's search path: the schemas of Redshift's that exist, then the SYS views."""
+        session = self._session()
         existing = {
             row[0]
-            for row in self._db.execute("SELECT schema_name FROM duckdb_schemas()").fetchall()
+            for row in session.db.execute("SELECT schema_name FROM duckdb_schemas()").fetchall()
         }
         schemas = [name for name in self.settings.search_path() if name in existing]
         path = ",".join(_quoted(name) for name in [*schemas, "main"])
-        self._db.execute("SET search_path = " + "'" + path.replace("'", "''") + "'")
+        self._search_path = "'" + path.replace("'", "''") + "'"
+        session.db.execute(f"SET search_path = {self._search_path}")
+        session.search_path = self._search_path
 
     def _refresh(self, sql: str) -> Result:
         match = re.match(r"\s*REFRESH\s+MATERIALIZED\s+VIEW\s+(\S+?)\s*;?\s*$", sql, re.I)
@@ -360,14 +424,15 @@ class Warehouse:
         view = self.catalog.materialized_views.get(name)
         if view is None:
             raise UndefinedObject(f'materialized view "{name}" does not exist', code="42P01")
-        self._db.execute(f'DELETE FROM "{name}"')
-        self._db.execute(f'INSERT INTO "{name}" {view.duckdb_query}')
+        db = self._session().db
+        db.execute(f'DELETE FROM "{name}"')
+        db.execute(f'INSERT INTO "{name}" {view.duckdb_query}')
         view.refreshed_at = self.now()
         return Result(statement="REFRESH MATERIALIZED VIEW", rowcount=0)
 
     def duckdb(self) -> duckdb.DuckDBPyConnection:
-        """The DuckDB connection underneath, for the warehouse's own modules."""
-        return self._db
+        """The DuckDB connection of this thread's session, for the warehouse's own modules."""
+        return self._session().db
 
 
 def _quoted(name: str) -> str:

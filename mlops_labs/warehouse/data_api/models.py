@@ -1,9 +1,10 @@
 """Data API statements over a Warehouse: submission, lifecycle, results and their pages.
 
-Statements run in submission order on a worker of their own, as a queue of one cluster runs
-them: ExecuteStatement answers once its statement is done or after a short window, so a
-long statement never keeps a request waiting; DescribeStatement shows it SUBMITTED, then
-STARTED, and CancelStatement stops it where it is (ABORTED).
+Statements run on a few workers, each in a session of its own on the warehouse, as a queue of
+a cluster runs them: in submission order, several at once, so a long statement keeps no other
+statement waiting. ExecuteStatement answers once its statement is done or after a short
+window; DescribeStatement shows it SUBMITTED, then STARTED, and CancelStatement stops it where
+it is (ABORTED).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from typing import Any
 import sqlglot
 from sqlglot.errors import TokenError
 
-from ..engine import Column, Result, Warehouse, redshift_type
+from ..engine import Column, Result, Session, Warehouse, redshift_type
 from ..errors import WarehouseError
 
 # The pattern the service checks statement Ids against, as its error message quotes it.
@@ -47,6 +48,8 @@ PAGE_BYTES = 1024 * 1024
 _COUNTED_ROWS = 10_000
 # How long the statement worker waits for another statement before it ends.
 _IDLE_S = 5.0
+# Statements that run at once, each in its own session (Redshift's queues run several too).
+WORKERS = 4
 _LONG = range(-(2**63), 2**63)
 
 
@@ -138,6 +141,8 @@ class Statement:
     with_event: bool | None = None
     done: threading.Event = field(default_factory=threading.Event, repr=False)
     cancelled: bool = False
+    # The warehouse session it runs in, once a worker has taken it.
+    session: Session | None = field(default=None, repr=False)
 
     @property
     def status(self) -> str:
@@ -234,14 +239,15 @@ class DataApiBackend:
         self._statements: dict[str, Statement] = {}
         self._client_tokens: dict[str, str] = {}
         self._sequence = 0
-        # The lock guards the statements' records; statements run on one worker, in order, so a
-        # batch's transaction never interleaves with another statement.
+        # The lock guards the statements' records; each statement runs in a warehouse session of
+        # its own, so a batch's transaction never interleaves with another statement.
         self._lock = threading.RLock()
         self.submit_window_seconds = SUBMIT_WINDOW_S
-        # The worker is a daemon (a statement still running never holds up the interpreter's
-        # exit), started on the first statement and gone after a while with none.
+        # Workers are daemons (a statement still running never holds up the interpreter's
+        # exit), started as statements arrive, up to WORKERS, and gone after a while with none.
         self._queue: queue.Queue[Statement] = queue.Queue()
-        self._worker: threading.Thread | None = None
+        self._workers = 0
+        self._idle = 0
 
     def reset(self) -> None:
         """Stop what runs and forget every statement (the warehouse's data stays)."""
@@ -256,8 +262,8 @@ class DataApiBackend:
             running = [s for s in self._statements.values() if not s.done.is_set()]
         for statement in running:
             statement.cancelled = True
-        if running:
-            self.warehouse.cancel()
+            if statement.session is not None:
+                self.warehouse.cancel(statement.session)
         for statement in running:
             statement.done.wait(self.submit_window_seconds)
 
@@ -330,11 +336,12 @@ class DataApiBackend:
                 self._client_tokens[client_token] = statement_id
         with self._lock:
             self._queue.put(statement)
-            if self._worker is None:
-                self._worker = threading.Thread(
-                    target=self._work, name="data-api-statements", daemon=True
-                )
-                self._worker.start()
+            # _idle counts workers free for work less statements waiting for one.
+            if self._idle <= 0 and self._workers < WORKERS:
+                self._workers += 1
+                threading.Thread(target=self._work, name="data-api-statements", daemon=True).start()
+            else:
+                self._idle -= 1
         statement.done.wait(self.submit_window_seconds)
         return statement
 
@@ -345,17 +352,23 @@ class DataApiBackend:
             except queue.Empty:
                 with self._lock:
                     if self._queue.empty():
-                        self._worker = None
+                        self._workers -= 1
+                        self._idle -= 1
                         return
                 continue
             try:
-                self._run(statement)
+                with self.warehouse.session() as session:
+                    statement.session = session
+                    self._run(statement)
             except Exception:  # the statement's own failures are recorded by _run
                 for query in statement.queries:
                     if query.status in ("SUBMITTED", "STARTED"):
                         self._fail(query, "the Data API sandbox failed to run the statement", 0)
             finally:
+                statement.session = None
                 statement.done.set()
+                with self._lock:
+                    self._idle += 1
 
     def _run(self, statement: Statement) -> None:
         if statement.cancelled:  # cancelled while it waited for its turn
@@ -482,7 +495,9 @@ class DataApiBackend:
                 f"{statement_id}"
             )
         if any(q.status == "STARTED" for q in statement.queries):
-            self.warehouse.cancel()
+            session = statement.session
+            if session is not None:
+                self.warehouse.cancel(session)
             statement.done.wait(self.submit_window_seconds)
         else:
             # Still waiting for the worker: aborted now, skipped when its turn comes.

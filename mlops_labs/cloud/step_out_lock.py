@@ -1,8 +1,8 @@
-"""The catalog's lock, which a statement steps out of while DuckDB (or training) works for it.
+"""A sandbox's lock, which a statement steps out of while DuckDB (or training) works for it.
 
 Names and metadata change only under the lock, but the work a statement asks for — a
-CREATE TABLE AS over a runaway query, a model's training — runs with the lock let go, on the
-job's own DuckDB cursor: a long statement never keeps other requests waiting.
+CREATE TABLE AS over a runaway query, a model's training — runs with the lock let go, on a
+DuckDB cursor of the statement's own: a long statement never keeps other requests waiting.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterator
 
 
-class CatalogLock:
+class StepOutLock:
     """A reentrant lock whose holder can let it go for a while, whatever its depth."""
 
     def __init__(self) -> None:
@@ -33,7 +33,7 @@ class CatalogLock:
     def release(self) -> None:
         """Give one hold back; the lock is free when the last one goes."""
         if self._owner != threading.get_ident():
-            raise RuntimeError("cannot release a catalog lock this thread does not hold")
+            raise RuntimeError("cannot release a lock this thread does not hold")
         self._depth -= 1
         if self._depth == 0:
             self._owner = None
