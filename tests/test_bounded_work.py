@@ -321,6 +321,19 @@ def test_a_batch_s_transaction_is_its_own_until_it_commits(patient_data_api):
     assert 'relation "staged" does not exist' in gone["Error"]  # rolled back
 
 
+@pytest.mark.parametrize("temporary", ["CREATE TEMP TABLE scratch AS SELECT 1 AS n"])
+def test_each_statement_is_a_session_of_its_own(data_api, monkeypatch, temporary):
+    monkeypatch.setattr(data_api_models, "WORKERS", 1)  # the same worker runs both
+    assert settled(data_api, _execute(data_api, temporary))["Status"] == "FINISHED"
+
+    after = settled(data_api, _execute(data_api, "SELECT n FROM scratch"))
+
+    assert 'relation "scratch" does not exist' in after["Error"]
+    opened = settled(data_api, _execute(data_api, "BEGIN"))
+    assert opened["Status"] == "FINISHED"
+    assert settled(data_api, _execute(data_api, "BEGIN"))["Status"] == "FINISHED"
+
+
 def test_a_statement_waiting_its_turn_can_be_cancelled(data_api, monkeypatch):
     monkeypatch.setattr(data_api_models, "WORKERS", 1)  # one runaway keeps every worker busy
     runaway = _execute(data_api, RUNAWAY)

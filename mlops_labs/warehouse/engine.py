@@ -151,19 +151,35 @@ class Warehouse:
         return self._clock() if callable(self._clock) else self._clock
 
     # Sessions
-    @contextlib.contextmanager
-    def session(self) -> Iterator[Session]:
-        """Run this thread's statements in a session of their own until the block ends."""
+    def open_session(self) -> Session:
+        """A session of its own: a DuckDB cursor whose queries run outside the warehouse's lock."""
         with self._lock:
-            opened = Session(self._db.cursor(), own=True)
+            return Session(self._db.cursor(), own=True)
+
+    def close_session(self, session: Session) -> None:
+        """End a session: what it left open (a transaction, temp tables) goes with it."""
+        with self._stop_lock:
+            session.db.close()
+
+    @contextlib.contextmanager
+    def using(self, session: Session) -> Iterator[Session]:
+        """Run this thread's statements in ``session`` until the block ends."""
         outer = getattr(self._local, "session", None)
-        self._local.session = opened
+        self._local.session = session
         try:
-            yield opened
+            yield session
         finally:
             self._local.session = outer
-            with self._stop_lock:
-                opened.db.close()
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[Session]:
+        """Run this thread's statements in a new session until the block ends, then close it."""
+        opened = self.open_session()
+        try:
+            with self.using(opened):
+                yield opened
+        finally:
+            self.close_session(opened)
 
     def _session(self) -> Session:
         return getattr(self._local, "session", None) or self._main

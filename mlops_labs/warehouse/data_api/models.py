@@ -346,29 +346,41 @@ class DataApiBackend:
         return statement
 
     def _work(self) -> None:
-        while True:
-            try:
-                statement = self._queue.get(timeout=_IDLE_S)
-            except queue.Empty:
-                with self._lock:
-                    if self._queue.empty():
-                        self._workers -= 1
-                        self._idle -= 1
-                        return
-                continue
-            try:
-                with self.warehouse.session() as session:
-                    statement.session = session
-                    self._run(statement)
-            except Exception:  # the statement's own failures are recorded by _run
-                for query in statement.queries:
-                    if query.status in ("SUBMITTED", "STARTED"):
-                        self._fail(query, "the Data API sandbox failed to run the statement", 0)
-            finally:
-                statement.session = None
-                statement.done.set()
-                with self._lock:
-                    self._idle += 1
+        session: Session | None = None
+        try:
+            while True:
+                try:
+                    statement = self._queue.get(timeout=_IDLE_S)
+                except queue.Empty:
+                    with self._lock:
+                        if self._queue.empty():
+                            self._workers -= 1
+                            self._idle -= 1
+                            return
+                    continue
+                if session is None:
+                    session = self.warehouse.open_session()
+                try:
+                    with self.warehouse.using(session):
+                        statement.session = session
+                        self._run(statement)
+                except Exception:  # the statement's own failures are recorded by _run
+                    for query in statement.queries:
+                        if query.status in ("SUBMITTED", "STARTED"):
+                            self._fail(query, "the Data API sandbox failed to run the statement", 0)
+                finally:
+                    statement.session = None
+                    if not _leaves_session_clean(statement):
+                        # Each statement is a session of its own: what this one may have left
+                        # (a transaction, temp tables) must not reach the next.
+                        self.warehouse.close_session(session)
+                        session = None
+                    statement.done.set()
+                    with self._lock:
+                        self._idle += 1
+        finally:
+            if session is not None:
+                self.warehouse.close_session(session)
 
     def _run(self, statement: Statement) -> None:
         if statement.cancelled:  # cancelled while it waited for its turn
@@ -653,6 +665,20 @@ def _bound(sql: str, values: dict[str, str]) -> dict[str, str] | None:
         return values
     chosen = {name: value for name, value in values.items() if name in wanted}
     return chosen or None
+
+
+# SQL that may leave a session other than it found it: transaction control, temporary
+# objects (#name tables are Redshift's temp tables), prepared statements, cursors.
+_SESSION_STATE = re.compile(
+    r"\b(?:BEGIN|START|COMMIT|END|ROLLBACK|ABORT|TEMP|TEMPORARY|PREPARE|DECLARE)\b|#", re.I
+)
+
+
+def _leaves_session_clean(statement: Statement) -> bool:
+    """Whether the next statement may reuse this one's session (a new one costs a little)."""
+    if statement.is_batch:
+        return False
+    return not any(_SESSION_STATE.search(query.sql) for query in statement.queries)
 
 
 def _was_cancelled(exc: BaseException) -> bool:
