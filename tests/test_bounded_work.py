@@ -70,6 +70,30 @@ def test_jobs_query_answers_job_incomplete_at_its_timeout_and_the_job_runs_on(sa
     client.cancel_job(job.job_id, location="US", timeout=HTTP_S)
 
 
+def test_a_query_that_outlasts_its_try_on_the_request_s_thread_runs_again_on_a_worker(
+    sandbox, client, monkeypatch
+):
+    from mlops_labs.bigquery import backend
+
+    monkeypatch.setattr(backend, "INLINE_S", 0.01)
+    handed_over = []
+    submit = sandbox.backend._workers.submit
+    monkeypatch.setattr(
+        sandbox.backend._workers,
+        "submit",
+        lambda *args: handed_over.append(args[1]) or submit(*args),
+    )
+    query = (  # some 150 ms of DuckDB's work, one step after another
+        "WITH RECURSIVE r AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM r WHERE n < 50000) "
+        "SELECT COUNT(*) AS n, MAX(n) AS top FROM r"
+    )
+
+    rows = list(client.query_and_wait(query, api_timeout=HTTP_S))
+
+    assert [tuple(row.values()) for row in rows] == [(50_000, 50_000)]
+    assert handed_over, "the query ended within its try: nothing was handed over"
+
+
 def test_other_clients_are_answered_while_a_runaway_query_runs(sandbox, client):
     runaway = client.query(RUNAWAY, timeout=HTTP_S)
     assert runaway.state == "RUNNING"  # the insert answered after its window, the job runs on

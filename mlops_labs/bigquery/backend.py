@@ -35,6 +35,18 @@ DEFAULT_PAGE_SIZE = 100_000
 WORKERS = 4
 _log = logging.getLogger(__name__)
 _JOB_ID = re.compile(r"[A-Za-z0-9_-]{1,1024}")
+# A query that only reads runs first on the request's own thread, for up to this long (see
+# job_control.Handover); one still running then starts again on a worker.
+INLINE_S = 0.25
+_READS = re.compile(r"\s*(?:\(|SELECT\b|WITH\b)", re.IGNORECASE)
+
+
+def _reads_only(config: dict[str, Any]) -> bool:
+    """Whether a query job only reads (so running it again from the start changes nothing)."""
+    query = config.get("query")
+    return (
+        isinstance(query, str) and not config.get("destinationTable") and bool(_READS.match(query))
+    )
 
 
 @dataclass
@@ -183,18 +195,44 @@ class BigQueryBackend:
             return job
         with self.lock:
             self.jobs[(project, job_id)] = job
-        self._workers.submit(self._execute, job, kind, data, timeout_ms)
-        job.finished.wait(self.sync_window_seconds if wait_ms is None else wait_ms / 1000)
-        return job
-
-    def _execute(self, job: Job, kind: str, data: bytes | None, timeout_ms: int | None) -> None:
-        """Run a job to its end on a worker thread, stopped at its deadline."""
+        window = self.sync_window_seconds if wait_ms is None else wait_ms / 1000
         deadline = self._deadlines.watch(
             job_control.deadline_s(timeout_ms, self.max_job_seconds),
             job.stopper,
             job_control.timed_out(timeout_ms, self.max_job_seconds),
         )
+        if kind == "query" and _reads_only(configuration["query"]) and window > 0:
+            if self._try_here(job, min(window, INLINE_S), deadline):
+                return job
+            window -= INLINE_S
+        self._workers.submit(self._execute, job, kind, data, deadline)
+        job.finished.wait(max(window, 0))
+        return job
+
+    def _try_here(self, job: Job, seconds: float, deadline: list[Any]) -> bool:
+        """Run a query on the request's thread for up to ``seconds``; did it end (DONE)?"""
+        handover = job_control.Handover(job.stopper)
+        budget = self._deadlines.call(seconds, handover.fire)
         job.state = "RUNNING"
+        try:
+            self._run(job, "query", None)
+        finally:
+            self._deadlines.release(budget)
+        if handover.close() and job.error is not None and job.stopper.reason is None:
+            job.error, job.result = None, None  # interrupted to hand over: it runs again
+            return False
+        self._finish(job, deadline)
+        return True
+
+    def _execute(self, job: Job, kind: str, data: bytes | None, deadline: list[Any]) -> None:
+        """Run a job to its end on a worker thread, stopped at its deadline."""
+        job.state = "RUNNING"
+        try:
+            self._run(job, kind, data)
+        finally:
+            self._finish(job, deadline)
+
+    def _run(self, job: Job, kind: str, data: bytes | None) -> None:
         try:
             if job.stopper.reason is not None:
                 job.error = job.stopper.reason  # cancelled while it waited for a worker
@@ -209,14 +247,15 @@ class BigQueryBackend:
         except Exception as error:  # a bug of the sandbox fails the job, not the worker
             _log.exception("the BigQuery sandbox failed to run job %s", job.full_id)
             job.error = InternalError(f"The BigQuery sandbox failed to run the job: {error}")
-        finally:
-            self._deadlines.release(deadline)
-            if job.stopper.reason is not None and job.error is not None:
-                # Interrupted work fails with DuckDB's words: the job says why it stopped.
-                job.error, job.result = job.stopper.reason, None
-            job.ended_ms = job.ended_ms or now_ms()
-            job.state = "DONE"
-            job.finished.set()
+
+    def _finish(self, job: Job, deadline: list[Any]) -> None:
+        self._deadlines.release(deadline)
+        if job.stopper.reason is not None and job.error is not None:
+            # Interrupted work fails with DuckDB's words: the job says why it stopped.
+            job.error, job.result = job.stopper.reason, None
+        job.ended_ms = job.ended_ms or now_ms()
+        job.state = "DONE"
+        job.finished.set()
 
     def query(self, project: str, request: dict[str, Any], wait_ms: int | None = None) -> Job:
         """jobs.query: start a query job and wait for it up to ``wait_ms``."""

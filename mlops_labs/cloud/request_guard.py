@@ -37,7 +37,10 @@ def load_json(data: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
         raise too_deep(max_depth) from None
     except ValueError as error:  # JSONDecodeError and UnicodeDecodeError alike
         raise RefusedBody("malformed", str(error)) from None
-    if nesting_exceeds(value, max_depth):
+    # Each level opens a bracket: with no more brackets than levels allowed, no walk is needed.
+    opened = data.count(b"{" if isinstance(data, bytes) else "{")
+    opened += data.count(b"[" if isinstance(data, bytes) else "[")
+    if opened > max_depth and nesting_exceeds(value, max_depth):
         raise too_deep(max_depth)
     return value
 
