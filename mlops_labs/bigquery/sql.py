@@ -27,15 +27,14 @@ from enum import StrEnum
 
 import sqlglot
 from sqlglot import exp
-from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import Token, TokenType
 
 from ..cloud import duckdb_guard
+from ..cloud.sql_dialects import BIGQUERY, DUCKDB
 from .errors import InvalidQuery
 from .functions import FINGERPRINT_FUNCTION, LITERAL_FUNCTION, TEXT_FUNCTION
 
-_BIGQUERY = Dialect.get_or_raise("bigquery")
 _log = logging.getLogger("sqlglot")
 _FORMAT_SPEC = re.compile(r"%([-+ #0']*)(\d+|\*)?(?:\.(\d+|\*))?([diouxXfFeEgGsStT%])")
 
@@ -107,7 +106,7 @@ def parse(sql: str) -> Statement:
     _check_functions(tokens)
     try:
         # Parsed from the tokens already made: tokenizing is a third of sqlglot's work.
-        trees = [tree for tree in _BIGQUERY.parser().parse(tokens, sql) if tree is not None]
+        trees = [tree for tree in BIGQUERY.parser().parse(tokens, sql) if tree is not None]
     except ParseError as error:
         raise _syntax_error(error, tokens) from None
     if len(trees) != 1:
@@ -123,7 +122,7 @@ def parse(sql: str) -> Statement:
 def tokenize(sql: str) -> list[Token]:
     """The statement's tokens; InvalidQuery where it cannot even be split into tokens."""
     try:
-        return _BIGQUERY.tokenize(sql)
+        return BIGQUERY.tokenize(sql)
     except TokenError:
         line, column = _unclosed_quote(sql)
         raise InvalidQuery(f"Syntax error: Unclosed string literal at [{line}:{column}]") from None
@@ -379,7 +378,7 @@ def to_duckdb(
     level = _log.level
     _log.setLevel(logging.ERROR)  # sqlglot warns of BigQuery OPTIONS DuckDB has no use for
     try:
-        return tree.sql(dialect="duckdb")
+        return tree.sql(dialect=DUCKDB)
     finally:
         _log.setLevel(level)
 
@@ -422,7 +421,7 @@ def _type_positional(tree: exp.Expression, parameters: Parameters) -> None:
     # The i-th ? of the text takes the i-th value: number them in the order the SQL reads.
     for number, mark in enumerate(marks):
         mark.set("this", f"__positional_{number}__")
-    text = tree.sql(dialect="duckdb")
+    text = tree.sql(dialect=DUCKDB)
     reading_order = sorted(
         marks, key=lambda mark: text.index(f"__positional_{marks.index(mark)}__")
     )

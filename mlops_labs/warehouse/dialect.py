@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import sqlglot
 from sqlglot import exp
 
+from ..cloud.sql_dialects import DUCKDB, REDSHIFT
 from .catalog import MaterializedView, TableDesign
 from .errors import UnsupportedFeature
 
@@ -39,7 +40,7 @@ def extract_design(sql: str) -> tuple[str, TableDesign | None]:
     """Take Redshift's physical-design clauses out of a CREATE TABLE; other SQL passes as is."""
     if not re.match(r"\s*CREATE\s+(?:(?:LOCAL\s+)?TEMP(?:ORARY)?\s+)?TABLE\b", sql, re.I):
         return sql, None
-    tokens = sqlglot.tokenize(sql, read="redshift")
+    tokens = REDSHIFT.tokenize(sql)
     words = [t.text.upper() for t in tokens]
     design = TableDesign(name="")
     cut: list[tuple[int, int]] = []  # character spans to remove
@@ -154,7 +155,7 @@ def to_duckdb(
     elif isinstance(tree, exp.Drop):
         _drop(tree, warehouse, plan)
     _check_supported(tree)
-    plan.sql = tree.sql(dialect="duckdb")
+    plan.sql = tree.sql(dialect=DUCKDB)
     return plan
 
 
@@ -250,7 +251,7 @@ def _materialized_view(tree: exp.Create, warehouse: Warehouse, plan: Plan) -> Pl
     name = tree.this.name.lower()
     query = tree.expression
     auto = tree.find(exp.AutoRefreshProperty)
-    duckdb_query = query.sql(dialect="duckdb")
+    duckdb_query = query.sql(dialect=DUCKDB)
     exists = "IF NOT EXISTS " if tree.args.get("exists") else ""
     plan.sql = f'CREATE TABLE {exists}"{name}" AS {duckdb_query}'
 

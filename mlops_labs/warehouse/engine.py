@@ -21,7 +21,9 @@ import duckdb
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
+from sqlglot.tokens import Token
 
+from ..cloud.sql_dialects import REDSHIFT
 from ..cloud.step_out_lock import StepOutLock
 from . import databases, dialect, statement_screen
 from .catalog import Catalog
@@ -209,13 +211,16 @@ class Warehouse:
         arrow: bool = False,
     ) -> Result:
         """Run one statement; ``parameters`` bind ``%s`` / ``:name`` / ``%(name)s`` placeholders."""
-        statements = split(sql)
+        tokens = _tokenize(sql)
+        statements = split(sql, tokens)
         if len(statements) != 1:
             raise WarehouseError(
                 f"expected one SQL statement, got {len(statements)}: use run_script for several",
                 code="42601",
             )
-        return self._run(statements[0], parameters, arrow)
+        # The statement's tokens are the text's when it is the whole text: lexed once, not twice.
+        same = tokens if statements[0] == sql else None
+        return self._run(statements[0], parameters, arrow, same)
 
     def run_script(self, sql: str) -> list[Result]:
         """Run every statement of ``sql`` in order; stop at the first error."""
@@ -232,7 +237,11 @@ class Warehouse:
         databases.release(self._db)
 
     def _run(
-        self, sql: str, parameters: Sequence[Any] | Mapping[str, Any] | None, arrow: bool
+        self,
+        sql: str,
+        parameters: Sequence[Any] | Mapping[str, Any] | None,
+        arrow: bool,
+        tokens: list[Token] | None = None,
     ) -> Result:
         session = self._session()
         with self._lock:
@@ -244,7 +253,7 @@ class Warehouse:
             if self.query_id:
                 # A statement inside another (UNLOAD's query) is part of it, as in Redshift:
                 # the outer query id, no history row of its own, its scans under that id.
-                result, tree = self._dispatch(sql, parameters, arrow)
+                result, tree = self._dispatch(sql, parameters, arrow, tokens)
                 result.query_id = self.query_id
                 self._record_scans(result, tree)
                 return result
@@ -253,7 +262,7 @@ class Warehouse:
             started = self.now() or datetime.now(UTC).replace(tzinfo=None)
             clock = time.perf_counter()
             try:
-                result, tree = self._bounded(sql, parameters, arrow)
+                result, tree = self._bounded(sql, parameters, arrow, tokens)
             except WarehouseError as exc:
                 self.system.forget_columns()
                 self._record(sql, started, clock, None, str(exc))
@@ -286,7 +295,11 @@ class Warehouse:
         return True
 
     def _bounded(
-        self, sql: str, parameters: Sequence[Any] | Mapping[str, Any] | None, arrow: bool
+        self,
+        sql: str,
+        parameters: Sequence[Any] | Mapping[str, Any] | None,
+        arrow: bool,
+        tokens: list[Token] | None,
     ) -> tuple[Result, exp.Expression | None]:
         """Run a statement within statement_timeout and the warehouse's limit, interruptibly."""
         session = self._session()
@@ -304,7 +317,7 @@ class Warehouse:
         timer.daemon = True
         timer.start()
         try:
-            return self._dispatch(sql, parameters, arrow)
+            return self._dispatch(sql, parameters, arrow, tokens)
         except (WarehouseError, duckdb.Error):
             if session.stopped is not None:
                 raise session.stopped from None
@@ -343,9 +356,13 @@ class Warehouse:
             record(*args, **kwargs)
 
     def _dispatch(
-        self, sql: str, parameters: Sequence[Any] | Mapping[str, Any] | None, arrow: bool
+        self,
+        sql: str,
+        parameters: Sequence[Any] | Mapping[str, Any] | None,
+        arrow: bool,
+        tokens: list[Token] | None = None,
     ) -> tuple[Result, exp.Expression | None]:
-        statement_screen.screen(sql)
+        statement_screen.screen(sql, tokens)
         keyword = first_keywords(sql)
         if keyword.startswith(("SET", "RESET", "SHOW")):
             return self._setting(sql, keyword.split(" ")[0]), None
@@ -465,12 +482,17 @@ def _duckdb_parameters(
     return list(parameters)
 
 
-def split(sql: str) -> list[str]:
-    """The statements of ``sql`` (semicolons inside strings and comments do not split)."""
+def _tokenize(sql: str) -> list[Token]:
     try:
-        tokens = sqlglot.tokenize(sql, read="redshift")
+        return REDSHIFT.tokenize(sql)
     except TokenError as exc:
         raise SqlSyntaxError(f"syntax error: {exc}", code="42601") from None
+
+
+def split(sql: str, tokens: list[Token] | None = None) -> list[str]:
+    """The statements of ``sql`` (semicolons inside strings and comments do not split)."""
+    if tokens is None:
+        tokens = _tokenize(sql)
     statements: list[str] = []
     start = 0
     for token in tokens:
@@ -489,7 +511,7 @@ def first_keywords(sql: str) -> str:
 def parse(sql: str) -> exp.Expression:
     """Parse one Redshift statement, naming the position of a syntax error."""
     try:
-        tree = sqlglot.parse_one(sql, read="redshift")
+        tree = sqlglot.parse_one(sql, read=REDSHIFT)
     except ParseError as exc:
         detail = exc.errors[0] if exc.errors else {}
         position = _offset(sql, detail.get("line"), detail.get("col"))

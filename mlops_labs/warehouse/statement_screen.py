@@ -8,11 +8,11 @@ screen answers such a statement the way Redshift would, before DuckDB sees it.
 
 from __future__ import annotations
 
-import sqlglot
 from sqlglot.errors import TokenError
 from sqlglot.tokens import Token, TokenType
 
 from ..cloud.duckdb_guard import engine_only_calls
+from ..cloud.sql_dialects import REDSHIFT
 from .errors import SqlSyntaxError, UndefinedObject
 
 # The words a Redshift statement starts with.
@@ -27,12 +27,13 @@ REDSHIFT_STATEMENTS = frozenset(
 )  # fmt: skip
 
 
-def screen(sql: str) -> None:
+def screen(sql: str, tokens: list[Token] | None = None) -> None:
     """Refuse, in Redshift's words, a statement or function that only DuckDB has."""
-    try:
-        tokens = sqlglot.tokenize(sql, read="redshift")
-    except TokenError:
-        return  # the parser says what is wrong, with its position
+    if tokens is None:
+        try:
+            tokens = REDSHIFT.tokenize(sql)
+        except TokenError:
+            return  # the parser says what is wrong, with its position
     first = next((token for token in tokens if token.token_type != TokenType.L_PAREN), None)
     if first is None:
         return

@@ -29,6 +29,7 @@ from typing import Any
 import sqlglot
 from sqlglot.errors import TokenError
 
+from ...cloud.sql_dialects import REDSHIFT
 from ..engine import Column, Result, Session, Warehouse, redshift_type
 from ..errors import WarehouseError
 
@@ -643,7 +644,7 @@ def page(
 def placeholders(sql: str) -> set[str] | None:
     """The ``:name`` placeholders in ``sql`` (not in strings or comments); None if it won't lex."""
     try:
-        tokens = sqlglot.tokenize(sql, read="redshift")
+        tokens = REDSHIFT.tokenize(sql)
     except TokenError:
         return None
     names = set()
