@@ -12,7 +12,11 @@ With --same-process the clients run in the sandbox's interpreter, as a lab's pyt
 (one GIL for both). Prints operations per second, p50 and p99 latency, errors, lost writes and
 the sandbox process's resident memory before and after the load, with ratios to the reference
 figures below. Every loop is bounded in count and time; all traffic goes to 127.0.0.1.
+With --baseline DIR (a checkout of earlier code, e.g. `git worktree add /tmp/before REV`), each
+workload is run against that code's sandbox too, just before this code's, and the ratios are
+to it: on a shared machine, figures minutes apart move more than most changes do.
 Usage: python benchmarks/sandbox_load.py [--seconds 60] [--clients 16] [--same-process]
+       [--baseline DIR]
 """
 
 from __future__ import annotations
@@ -242,15 +246,25 @@ def serve(name: str) -> Iterator[str]:
 
 def serve_until_told(name: str) -> None:
     """In a sandbox's own process: serve, print the endpoint, stop at a line or EOF on stdin."""
+    import mlops_labs
+
     with serve(name) as endpoint:
-        print(json.dumps({"endpoint": endpoint}), flush=True)
+        code = str(Path(mlops_labs.__file__).resolve().parent.parent)
+        print(json.dumps({"endpoint": endpoint, "code": code}), flush=True)
         sys.stdin.readline()  # the parent's word, or its end (EOF): either stops the sandbox
 
 
 @contextlib.contextmanager
-def sandbox_process(name: str, temp: Path) -> Iterator[tuple[str, int]]:
-    """Sandbox ``name`` in a fresh process of its own for the block; its endpoint and pid."""
+def sandbox_process(name: str, temp: Path, code: Path | None = None) -> Iterator[tuple[str, int]]:
+    """Sandbox ``name`` in a fresh process of its own for the block; its endpoint and pid.
+
+    ``code``: the checkout whose mlops_labs serves (this one's if None).
+    """
     env = {**os.environ, "TMPDIR": str(temp), "TEMP": str(temp), "TMP": str(temp)}
+    if code is not None:
+        env["PYTHONPATH"] = os.pathsep.join([str(code), env.get("PYTHONPATH", "")]).rstrip(
+            os.pathsep
+        )
     command = [sys.executable, str(Path(__file__).resolve()), "--serve", name]
     with (
         open(temp / "sandbox.err", "w+", encoding="utf-8") as err,
@@ -275,7 +289,10 @@ def sandbox_process(name: str, temp: Path) -> Iterator[tuple[str, int]]:
             if not first or not first[0]:
                 err.seek(0)
                 sys.exit(f"{name}: the sandbox's process did not start\n{err.read()}")
-            yield json.loads(first[0])["endpoint"], process.pid
+            started = json.loads(first[0])
+            if Path(started["code"]) != (code or Path(fresh.ROOT)).resolve():
+                sys.exit(f"{name}: the sandbox ran the code in {started['code']}, not {code}")
+            yield started["endpoint"], process.pid
         finally:  # every exit path: told to stop, then interrupted, then killed
             with contextlib.suppress(OSError):
                 process.stdin.close()
@@ -486,11 +503,12 @@ def one_run(name: str, endpoint: str | None, pid: int, seconds: float, clients: 
 # The parent: the processes, then the table
 
 
-def show(name: str, figures: dict[str, Any]) -> None:
-    ratio = f"{figures['ops_per_s'] / REFERENCE[name]:5.2f}x" if name in REFERENCE else "-"
+def show(name: str, figures: dict[str, Any], against: float | None, label: str = "") -> None:
+    ratio = f"{figures['ops_per_s'] / against:5.2f}x" if against else "-"
     lost = "n/a" if name in ("bigquery", "data-api") else str(figures["lost"])
     print(
-        f"{LABELS[name]:<34}{figures['ops_per_s']:7.0f}{ratio:>7}{figures['requests_per_s']:7.0f}"
+        f"{LABELS[name] + label:<45}{figures['ops_per_s']:7.0f}{ratio:>7}"
+        f"{figures['requests_per_s']:7.0f}"
         f"{figures['p50_ms']:8.1f}{figures['p99_ms']:8.1f}{figures['max_ms']:7.0f}"
         f"{figures['operations']:>8}{figures['errors']:>7}{lost:>6}"
         f"{figures['rss_before_mb']:>8.0f}{figures['rss_after_mb']:>7.0f}{figures['peak_mb']:>7.0f}"
@@ -509,7 +527,12 @@ def main() -> None:
     parser.add_argument("--one-run", choices=WORKLOADS, help=argparse.SUPPRESS)
     parser.add_argument("--endpoint", help=argparse.SUPPRESS)
     parser.add_argument("--pid", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--baseline", type=Path, help="a checkout of earlier code to compare with")
     args = parser.parse_args()
+    if args.baseline is not None and not (args.baseline / "mlops_labs").is_dir():
+        parser.error(f"--baseline {args.baseline}: no mlops_labs package there")
+    if args.baseline is not None and args.same_process:
+        parser.error("--baseline compares sandboxes in processes of their own: drop --same-process")
     if not 0 < args.seconds <= 3600 or not 0 < args.clients <= 256:
         parser.error("--seconds must be in (0, 3600] and --clients in (0, 256]")
     # A SIGTERM ends any of these processes as Ctrl-C does: threads and sandboxes stopped.
@@ -521,19 +544,25 @@ def main() -> None:
         one_run(args.one_run, args.endpoint, args.pid, args.seconds, args.clients)
         return
     script = str(Path(__file__).resolve())
-    results = {}
+    results, baseline = {}, {}
     for name in args.only:
         command = [sys.executable, script, "--one-run", name]
         command += ["--seconds", str(args.seconds), "--clients", str(args.clients)]
         if args.same_process:
             results[name] = fresh.figures(command)
             continue
-        with fresh.scratch() as temp, sandbox_process(name, temp) as (endpoint, pid):
-            results[name] = fresh.figures([*command, "--endpoint", endpoint, "--pid", str(pid)])
-    report(results, args)
+        runs = [(baseline, args.baseline.resolve())] if args.baseline else []
+        for into, code in [*runs, (results, None)]:
+            with fresh.scratch() as temp, sandbox_process(name, temp, code) as (endpoint, pid):
+                into[name] = fresh.figures([*command, "--endpoint", endpoint, "--pid", str(pid)])
+    report(results, baseline, args)
 
 
-def report(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> None:
+def report(
+    results: dict[str, dict[str, Any]],
+    baseline: dict[str, dict[str, Any]],
+    args: argparse.Namespace,
+) -> None:
     reference = ", ".join(
         f"{LABELS[name]} {REFERENCE[name]:.0f} ops/s"
         + (f" (p99 {REFERENCE_P99_MS[name]:.0f} ms)" if name in REFERENCE_P99_MS else "")
@@ -554,13 +583,28 @@ def report(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> None
         f"reference, before the limits ({REFERENCE_DATE}, this 2-core machine): {reference}; "
         "0 errors"
     )
+    if baseline:
+        print(f"baseline: the code in {args.baseline}, each workload run just before this code's")
     print(
-        f"\n{'':34}{'ops/s':>7}{'x ref':>7}{'req/s':>7}{'p50 ms':>8}{'p99 ms':>8}{'max ms':>7}"
+        f"\n{'':45}{'ops/s':>7}{'x base' if baseline else 'x ref':>7}{'req/s':>7}"
+        f"{'p50 ms':>8}{'p99 ms':>8}{'max ms':>7}"
         f"{'ops':>8}{'errors':>7}{'lost':>6}{'RSS MB':>8}{'after':>7}{'peak':>7}"
     )
     notes = []
+
+    def against(name: str) -> float | None:
+        if baseline:
+            kind = "insert" if name == "data-api-insert" else None
+            base = baseline["data-api"] if kind else baseline.get(name)
+            return (base[kind] if kind else base)["ops_per_s"] if base else None
+        return REFERENCE.get(name)
+
     for name, figures in results.items():
-        show(name, figures)
+        if name in baseline:
+            show(name, baseline[name], None, " (baseline)")
+            if name == "data-api":
+                show("data-api-insert", baseline[name]["insert"], None, " (baseline)")
+        show(name, figures, against(name))
         for kind in figures["error_kinds"]:
             notes.append(f"{LABELS[name]}: {kind}")
         if name == "bigquery":
@@ -576,7 +620,7 @@ def report(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> None
             )
         if name == "data-api":
             insert = figures["insert"]
-            show("data-api-insert", insert)
+            show("data-api-insert", insert, against("data-api-insert"))
             for kind in insert["error_kinds"]:
                 notes.append(f"{LABELS['data-api-insert']}: {kind}")
             notes.append(
@@ -587,14 +631,19 @@ def report(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> None
             )
     print(
         "an operation: one jobs.query, one put+get, or one execute+describe(s)[+get]; "
-        "x ref: ops/s over the reference's;\n"
-        "RSS MB: the sandbox process's resident memory before the load, after it, and its peak\n"
+        + (
+            "x base: ops/s over the baseline's;\n"
+            if baseline
+            else "x ref: ops/s over the reference's;\n"
+        )
+        + "RSS MB: the sandbox process's resident memory before the load, after it, and its peak\n"
     )
     print("\n".join(notes))
     regressed = [
-        LABELS[name] for name, f in results.items() if f["ops_per_s"] < BELOW * REFERENCE[name]
+        LABELS[name] for name, f in results.items() if f["ops_per_s"] < BELOW * against(name)
     ]
-    print(f"below {BELOW}x the reference: " + (", ".join(regressed) if regressed else "none"))
+    what = "the baseline" if baseline else "the reference"
+    print(f"below {BELOW}x {what}: " + (", ".join(regressed) if regressed else "none"))
 
 
 if __name__ == "__main__":
