@@ -7,6 +7,7 @@ clients while it runs. The runaway is a recursive CTE that never ends.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import threading
 import time
@@ -267,6 +268,33 @@ def test_stopping_the_sandbox_stops_its_running_jobs():
     assert not stopper.is_alive()
     assert time.monotonic() - started < QUICK_S
     assert sandbox.backend.get_job(PROJECT, job.job_id).state == "DONE"
+
+
+def test_a_load_s_parsing_keeps_nobody_waiting(patient_client, monkeypatch):
+    from mlops_labs.bigquery import loads
+
+    parsing, release = threading.Event(), threading.Event()
+    real_read = loads._read
+
+    def slow_read(*args: Any, **kwargs: Any) -> Any:
+        parsing.set()
+        release.wait(HTTP_S)
+        return real_read(*args, **kwargs)
+
+    monkeypatch.setattr(loads, "_read", slow_read)
+    config = bigquery.LoadJobConfig(
+        source_format="CSV", schema=[bigquery.SchemaField("n", "INT64")]
+    )
+    job = patient_client.load_table_from_file(
+        io.BytesIO(b"1\n2\n3\n"), "writers.loaded", job_config=config, timeout=HTTP_S
+    )
+    assert parsing.wait(HTTP_S)
+
+    _others_are_answered_meanwhile(patient_client, job)
+
+    release.set()
+    job.result(timeout=HTTP_S)
+    assert patient_client.get_table("writers.loaded", timeout=HTTP_S).num_rows == 3
 
 
 # The Redshift Data API over the embedded warehouse

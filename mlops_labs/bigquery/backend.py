@@ -19,6 +19,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+import duckdb
+
 from . import billing, job_control
 from .errors import AccessDenied, BigQueryError, Duplicate, InternalError, Invalid, NotFound
 from .jobs import QueryContext, QueryRunner
@@ -429,10 +431,16 @@ class BigQueryBackend:
                         "currently a VIEW."
                     )
                 columns = ", ".join(quote(f.name) for f in table.fields)
-                rows = self.catalog.connection.sql(
-                    f"SELECT {columns} FROM {table.sql_name}"
-                ).to_arrow_table()
                 size = self.catalog.num_bytes(table)
+                cursor = self.catalog.connection.cursor()
+            try:  # the rows are read on a cursor of the job's own, the catalog let go
+                with job.stopper.running(cursor.interrupt):
+                    rows = cursor.sql(f"SELECT {columns} FROM {table.sql_name}").to_arrow_table()
+            except duckdb.Error as error:
+                first = str(error).splitlines()[0]
+                raise InternalError(f"Could not read {name}: {first}") from None
+            finally:
+                cursor.close()
             counts = write(self.storage, uris, rows, table.fields, form)
             job.extract_statistics = {
                 "destinationUriFileCounts": [str(count) for count in counts],

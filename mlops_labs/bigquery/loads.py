@@ -49,13 +49,17 @@ def load_files(catalog: Catalog, config: dict[str, Any], files: list[bytes]) -> 
     schema = [Field.from_api(f) for f in (config.get("schema") or {}).get("fields") or []]
     existing = catalog.tables.get((name.project, name.dataset, name.table))
     fields = schema or (existing.fields if existing else [])
-    # Every file is parsed (its own header rows skipped) before any row is written.
-    tables = [_read(data, source_format, config, fields) for data in files]
-    try:
-        source = pa.concat_tables(tables, promote_options="permissive")
-    except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
-        first = str(error).splitlines()[0]
-        raise Invalid(f"Error while reading data, error message: {first}") from None
+    # Every file is parsed (its own header rows skipped) before any row is written; a large
+    # file's parsing keeps no other request waiting.
+    with catalog.lock.stepped_out():
+        tables = [_read(data, source_format, config, fields) for data in files]
+        try:
+            source = pa.concat_tables(tables, promote_options="permissive")
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
+            first = str(error).splitlines()[0]
+            raise Invalid(f"Error while reading data, error message: {first}") from None
+    catalog.get_dataset(TableName(name.project, name.dataset))  # still there?
+    existing = catalog.tables.get((name.project, name.dataset, name.table))
     rows = _write(catalog, name, existing, source, schema, config)
     return {
         "inputFiles": str(len(files)),
