@@ -23,6 +23,9 @@ from .errors import BigQueryError, Invalid, Stopped, TimedOut
 SYNC_WINDOW_S = 2.0
 # The longest a job may run in the sandbox (BigQuery's own limit is six hours).
 MAX_JOB_S = 300.0
+# A stopped job's work is interrupted this often, for at most this long, until it has ended.
+REPEAT_EVERY_S = 0.05
+REPEAT_FOR_S = 30.0
 
 
 class Stopper:
@@ -42,6 +45,8 @@ class Stopper:
             self.reason = reason
             interrupts = list(self._interrupts)
         _interrupt_all(interrupts)
+        if interrupts:
+            _keep_interrupting(self, lambda: True)
 
     @contextlib.contextmanager
     def running(self, interrupt: Callable[[], None]) -> Iterator[None]:
@@ -61,6 +66,25 @@ class Stopper:
 
 class HandedOver(BigQueryError):
     """Work a try on the request's thread would start after its time ran out (never answered)."""
+
+
+def _keep_interrupting(stopper: Stopper, wanted: Callable[[], bool]) -> None:
+    """Interrupt the stopper's work again and again until it ends (or is no longer ``wanted``).
+
+    DuckDB forgets an interrupt that arrives while a query is about to start (its flag is reset
+    when execution begins): one interrupt alone could leave a runaway running to its deadline.
+    """
+
+    def repeat() -> None:
+        for _ in range(int(REPEAT_FOR_S / REPEAT_EVERY_S)):
+            time.sleep(REPEAT_EVERY_S)
+            with stopper._lock:
+                interrupts = list(stopper._interrupts) if wanted() else []
+            if not interrupts:
+                return
+            _interrupt_all(interrupts)
+
+    threading.Thread(target=repeat, name="bigquery-sandbox-interrupts", daemon=True).start()
 
 
 def _interrupt_all(interrupts: list[Callable[[], None]]) -> None:
@@ -93,6 +117,8 @@ class Handover:
             self._fired = True
             interrupts = list(stopper._interrupts)
         _interrupt_all(interrupts)
+        if interrupts:
+            _keep_interrupting(stopper, lambda: not self._closed)
 
     def close(self) -> bool:
         """End the try; was it interrupted (so the job must run again on a worker)?"""

@@ -103,6 +103,9 @@ class Session:
 # The longest a statement may run in the warehouse, whatever statement_timeout says (as a
 # cluster's query monitoring rule would stop it).
 MAX_STATEMENT_S = 300.0
+# A stopped statement is interrupted this often, for at most this long, until it has ended.
+_REPEAT_EVERY_S = 0.05
+_REPEAT_FOR_S = 30.0
 # Statements that leave every table's columns as they were.
 _KEEPS_COLUMNS = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "COPY", "UNLOAD"})
 
@@ -292,7 +295,21 @@ class Warehouse:
                 return False
             session.stopped = reason
             session.db.interrupt()
+        threading.Thread(
+            target=self._keep_interrupting, args=[reason, session], daemon=True
+        ).start()
         return True
+
+    def _keep_interrupting(self, reason: WarehouseError, session: Session) -> None:
+        # DuckDB forgets an interrupt that arrives just before its query starts: repeat it
+        # until the statement has ended (its reason is cleared then).
+        for _ in range(int(_REPEAT_FOR_S / _REPEAT_EVERY_S)):
+            time.sleep(_REPEAT_EVERY_S)
+            with self._stop_lock:
+                if session.stopped is not reason:
+                    return
+                with contextlib.suppress(duckdb.Error):
+                    session.db.interrupt()
 
     def _bounded(
         self,
