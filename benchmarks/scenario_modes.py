@@ -1,12 +1,11 @@
 """Benchmark: every scenario in offline and in replay mode, against importing what each loads.
 
 Each run is a fresh interpreter, as CI starts one, with pytest's cache off (as pyproject's
-addopts has it): a split run never reads a count remembered by an earlier run, so every figure
-is cold (see fresh.COLD), and each run's temporary files go. A mode's baseline imports, in a fresh
-interpreter and in the order a run first loaded them, every module its scenarios load apart
-from the kit's own and the step modules: the SDKs, the libraries under them and pytest. The
-run is ``pytest`` as users run it (on 2+ cores a second process takes the Google Cloud labs,
-see mlops_labs/split_run.py); the same run in one process (``--no-split``) is shown beside it.
+addopts has it), so every figure is cold (see fresh.COLD), and each run's temporary files
+go. A mode's baseline imports, in a fresh interpreter and in the order a run first loaded
+them, every module its scenarios load apart from the kit's own and the step modules: the
+SDKs, the libraries under them and pytest. The
+run is ``pytest`` as users run it, in one process.
 Targets (issue "Cassettes"): replay at most 1.5x its import time, offline at most 2x.
 Usage: python benchmarks/scenario_modes.py [--repeat 1]
 """
@@ -67,29 +66,24 @@ def main() -> None:
             # pyproject's addopts says it already; said again so the runs stay cold if it changes.
             args = ["-q", "step_defs", f"--cloud={mode}", "-p", "no:cacheprovider"]
             listing = Path(scratch, f"{mode}.txt")
-            loaded_modules([*args, "--no-split"], listing)  # one process loads everything
+            loaded_modules(args, listing)
             counts[mode] = len(listing.read_text().split())
-            commands[mode] = (
-                [sys.executable, "-c", IMPORT_LISTED, str(listing)],
-                [*pytest, *args],
-                [*pytest, *args, "--no-split"],
-            )
+            commands[mode] = ([sys.executable, "-c", IMPORT_LISTED, str(listing)], [*pytest, *args])
         # Each round times a mode's baseline and its run back to back, so the machine's load
         # (it drifts by 20-30% over minutes on a shared host) weighs on both alike.
-        rounds: dict[str, list[tuple[float, float, float]]] = {mode: [] for mode in TARGETS}
+        rounds: dict[str, list[tuple[float, float]]] = {mode: [] for mode in TARGETS}
         for _ in range(repeat):
-            for mode, (baseline, run, alone) in commands.items():
-                rounds[mode].append(
-                    (fresh.seconds(baseline), fresh.seconds(run), fresh.seconds(alone))
-                )
+            for mode, (baseline, run) in commands.items():
+                rounds[mode].append((fresh.seconds(baseline), fresh.seconds(run)))
     for mode, target in TARGETS.items():
-        baseline = statistics.median(b for b, _, _ in rounds[mode])
+        baseline = statistics.median(b for b, _ in rounds[mode])
         print(f"  {mode:8} import what it loads ({counts[mode]} modules) {baseline:6.2f} s")
-        for index, label in ((1, "every scenario"), (2, "one process   ")):
-            run = statistics.median(r[index] for r in rounds[mode])
-            ratio = statistics.median(r[index] / r[0] for r in rounds[mode])
-            goal = f"   target <= {target:.1f}x" if index == 1 else ""
-            print(f"  {mode:8} {label} {run:27.2f} s   {ratio:5.2f}x the import{goal}")
+        run = statistics.median(r for _, r in rounds[mode])
+        ratio = statistics.median(r / b for b, r in rounds[mode])
+        print(
+            f"  {mode:8} every scenario {run:27.2f} s   {ratio:5.2f}x the import"
+            f"   target <= {target:.1f}x"
+        )
 
 
 if __name__ == "__main__":

@@ -1,39 +1,25 @@
-"""The pytest plugin: the ``--cloud`` switch, task markers, and fixtures for sandboxes and lab code.
+"""The pytest entry point: the kit's options in every run, the kit itself only in its own.
 
-Registered through the ``pytest11`` entry point, so it loads in any pytest run of this
-environment: everything here stays inert until a test asks for one of its fixtures.
+Installed through the ``pytest11`` entry point, it loads in any pytest run of the environment,
+a learner's own unrelated project included. There it adds its options and nothing else: the
+kit's plugin (``harness.plugin``: fixtures, cassettes, the garbage collector's pacing, the
+sandboxes) is registered only when the run's rootdir is the kit's checkout, or when a run asks
+for it with ``-p mlops_labs.harness.plugin``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from . import catalogue, gc_pacing, split_run, workspace
-from .cloud import environment, modes
-from .cloud.aws_sandbox import AwsSandbox
-from .cloud.gcp_sandbox import GoogleCloudSandbox
-from .errors import KitError
+from . import workspace
+from .cloud import modes
+from .project import is_project
 
-if TYPE_CHECKING:
-    import sqlalchemy
-
-    from .warehouse.engine import Warehouse
-
-# The morning after the sample activity window: every GETDATE() in a scenario answers this.
-WAREHOUSE_CLOCK = datetime(2026, 1, 29, 6, 0)
-# What offline and replay runs name the Redshift side with (the embedded warehouse takes any).
-EXAMPLE_IAM_ROLE = "arn:aws:iam::123456789012:role/RedshiftMLPipeline"
-EXAMPLE_DATA_API_TARGET = {
-    "database": "dev",
-    "cluster_identifier": "churn-cluster",
-    "db_user": "ml_pipeline",
-}
+KIT_PLUGIN = "mlops_labs.harness.plugin"
+# The checkout the kit is installed from (pip install -e): its features/ and step_defs/.
+KIT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -58,7 +44,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     from .live.pytest_live import add_options
 
     add_options(group)
-    split_run.add_options(group)
     group.addoption(
         "--labs-dir",
         default=None,
@@ -66,294 +51,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def is_kit_run(config: pytest.Config) -> bool:
+    """Whether this pytest run is the kit's own: its rootdir is the kit's checkout."""
+    return is_project(KIT_ROOT) and config.rootpath.resolve() == KIT_ROOT
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
-    gc_pacing.pause()
-    try:
-        mode = modes.resolve(early_config.known_args_namespace.cloud)
-    except KitError:
-        return  # said in one line at configure
-    split_run.start(early_config, mode in (modes.CloudMode.OFFLINE, modes.CloudMode.REPLAY))
-
-
-def pytest_collection_finish() -> None:
-    gc_pacing.settle()
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_unconfigure() -> None:
-    gc_pacing.restore()
-
-
-# First, so that the second process of a shared run drops its JUnit option before the JUnit
-# plugin reads it.
-@pytest.hookimpl(tryfirst=True)
-def pytest_configure(config: pytest.Config) -> None:
-    try:
-        config.stash[_MODE] = modes.resolve(config.getoption("--cloud"))
-    except KitError as exc:
-        raise pytest.UsageError(str(exc)) from None
-    if config.stash[_MODE] is modes.CloudMode.LIVE:
-        from .live.pytest_live import LivePlugin
-
-        config.pluginmanager.register(LivePlugin(config), "mlops-labs-live")
-    if config.getoption("--record-cassettes") and config.stash[_MODE] is modes.CloudMode.REPLAY:
-        raise pytest.UsageError(
-            "--record-cassettes records what answers the requests: use it with --cloud offline "
-            "or live, not replay"
-        )
-    for lab in catalogue.LABS:
-        config.addinivalue_line("markers", f"{lab.tag}: Lab {lab.id} - {lab.title}")
-        for task in lab.tasks:
-            config.addinivalue_line("markers", f"{task.tag}: Lab {task.id} - {task.title}")
-    config.addinivalue_line("markers", "bad_input: a scenario about refusing bad input")
-    config.addinivalue_line(
-        "markers", "parity: a scenario setting an AWS task beside its Google Cloud twin"
-    )
-    split_run.register(config)
-
-
-_MODE = pytest.StashKey[modes.CloudMode]()
-
-
-@pytest.fixture(scope="session")
-def cloud_mode(pytestconfig: pytest.Config) -> modes.CloudMode:
-    """The cloud mode of this run."""
-    return pytestconfig.stash[_MODE]
-
-
-# Sandboxes running in this process, by kind: a run started inside another (mlops-labs check
-# in a test, a watch loop) shares them instead of starting a second one.
-_running: dict[str, list[Any]] = {"aws": [], "gcp": []}
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-    report = yield
-    item.stash.setdefault(_REPORTS, {})[report.when] = report
-    if report.failed and call.excinfo is not None:
-        from .cassettes.unrecorded import explain
-
-        explained = explain(call.excinfo.value)
-        if explained is not None:
-            report.longrepr = explained
-    return report
-
-
-_REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
-
-
-@pytest.fixture(autouse=True)
-def _cassette(request: pytest.FixtureRequest, cloud_mode: modes.CloudMode) -> Iterator[None]:
-    """Replay, or record, the scenario's cloud traffic: one cassette per scenario."""
-    from pytest_bdd.scenario import scenario_wrapper_template_registry
-
-    template = scenario_wrapper_template_registry.get(getattr(request.node, "function", None))
-    recording = request.config.getoption("--record-cassettes")
-    if template is None or not (recording or cloud_mode is modes.CloudMode.REPLAY):
-        yield
+    manager = early_config.pluginmanager
+    asked = manager.get_plugin(KIT_PLUGIN) is not None
+    if not (asked or is_kit_run(early_config)):
         return
-    from .cassettes import recording as cassettes
+    from .harness import plugin
 
-    folder = request.config.getoption("--cassettes-dir")
-    path = cassettes.cassette_path(
-        Path(folder) if folder else request.config.rootpath / cassettes.CASSETTES,
-        template.feature.filename,
-        request.node.name,
-    )
-    if cloud_mode is modes.CloudMode.REPLAY:
-        try:
-            cassettes.require(path, template.name)
-        except KitError as exc:
-            pytest.fail(str(exc), pytrace=False)
-        with cassettes.replaying(path, template.name):
-            yield
-        return
-
-    def passed() -> bool:
-        reports = request.node.stash.get(_REPORTS, {})
-        return all(r.passed for r in reports.values()) and "call" in reports
-
-    if cloud_mode is modes.CloudMode.LIVE:
-        from .live import names
-
-        answered_by, replacements = "live account", names.current().placeholders()
-    else:
-        answered_by, replacements = f"{cloud_mode.value} sandboxes", {}
-    with cassettes.recording(path, passed, answered_by, replacements):
-        yield
-
-
-def _replaying(cloud_mode: modes.CloudMode) -> bool:
-    return cloud_mode is modes.CloudMode.REPLAY
-
-
-def _target(
-    cloud_mode: modes.CloudMode,
-    replay: Callable[[], Any],
-    offline: Callable[[], Any],
-    live: Callable[[], Any],
-) -> Callable[[], Any]:
-    """What answers the SDKs in this mode: cassettes, a local sandbox or the real cloud."""
-    return {modes.CloudMode.REPLAY: replay, modes.CloudMode.LIVE: live}.get(cloud_mode, offline)
-
-
-def _live_settings(config: pytest.Config) -> Any:
-    # Read once per run: several fixtures of every scenario ask for them.
-    if _LIVE_SETTINGS not in config.stash:
-        from .live.pytest_live import load_settings
-
-        config.stash[_LIVE_SETTINGS] = load_settings(config)
-    return config.stash[_LIVE_SETTINGS]
-
-
-_LIVE_SETTINGS = pytest.StashKey[Any]()
-
-
-@contextmanager
-def kept_sandboxes(cloud_mode: modes.CloudMode) -> Iterator[None]:
-    """Keep the offline sandboxes running across the scenario runs inside (``check --watch``)."""
-    if cloud_mode is not modes.CloudMode.OFFLINE:
-        yield
-        return
-    with _shared("aws", AwsSandbox), _shared("gcp", GoogleCloudSandbox):
-        yield
-
-
-@contextmanager
-def _shared(kind: str, make: Callable[[], Any]) -> Iterator[Any]:
-    owner = not _running[kind]
-    sandbox = make().start() if owner else _running[kind][-1]
-    _running[kind].append(sandbox)
-    try:
-        with environment.applied(sandbox.environment()):
-            yield sandbox
-    finally:
-        _running[kind].pop()
-        if owner:
-            sandbox.stop()
-
-
-@pytest.fixture(scope="session")
-def aws_sandbox(cloud_mode: modes.CloudMode) -> Iterator[AwsSandbox]:
-    """The offline AWS sandbox for the whole run, with boto3 pointed at it."""
-    import boto3
-
-    from .cloud.aws_clients import fresh_default_session
-    from .cloud.replay_targets import ReplayAws
-    from .live.targets import LiveAws
-
-    with _shared("aws", _target(cloud_mode, ReplayAws, AwsSandbox, LiveAws)) as sandbox:
-        # A default session made before the settings above would keep other credentials.
-        fresh_default_session()
-        yield sandbox
-        boto3.DEFAULT_SESSION = None
-
-
-@pytest.fixture
-def aws(aws_sandbox: AwsSandbox) -> AwsSandbox:
-    """An empty AWS account for one test: every bucket, package and metric of earlier tests gone."""
-    aws_sandbox.reset()
-    return aws_sandbox
-
-
-@pytest.fixture(scope="session")
-def _lab_source(pytestconfig: pytest.Config) -> workspace.LabCode:
-    return workspace.from_environment(pytestconfig.getoption("--labs-dir"))
-
-
-@pytest.fixture
-def lab_code(request: pytest.FixtureRequest, _lab_source: workspace.LabCode) -> workspace.LabCode:
-    """The lab code under test: the reference solution, or a learner's workspace.
-
-    In a workspace, the other tasks' untouched starter stubs are stood in for by the reference
-    (``stand_ins``), so a task's scenarios pass once that task is done, whatever else is.
-    """
-    tasks = [t.id for t in catalogue.all_tasks() if request.node.get_closest_marker(t.tag)]
-    return _lab_source.for_tasks(tasks)
-
-
-@pytest.fixture
-def warehouse(aws: AwsSandbox) -> Iterator[Warehouse]:
-    """A fresh embedded Redshift warehouse, clock pinned, COPY and UNLOAD through the S3 sandbox."""
-    from .warehouse.engine import Warehouse
-
-    database = Warehouse(clock=WAREHOUSE_CLOCK)
-    yield database
-    database.close()
-
-
-@pytest.fixture
-def redshift_engine(
-    request: pytest.FixtureRequest, cloud_mode: modes.CloudMode
-) -> Iterator[sqlalchemy.Engine]:
-    """A SQLAlchemy engine on the scenario's warehouse, as lab code receives one.
-
-    Live with a real cluster: an engine on it whose tables go to a schema of the run's own.
-    """
-    if cloud_mode is modes.CloudMode.LIVE and not _live_settings(request.config).embedded_redshift:
-        from .live.redshift import run_schema_engine
-
-        with run_schema_engine(_live_settings(request.config)) as engine:
-            yield engine
-        return
-    from .warehouse.sqlalchemy_dialect import create_engine
-
-    engine = create_engine(request.getfixturevalue("warehouse"))
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def redshift_iam_role(request: pytest.FixtureRequest, cloud_mode: modes.CloudMode) -> str:
-    """The role Redshift assumes for COPY and UNLOAD (any ARN does for the embedded warehouse)."""
-    if cloud_mode is modes.CloudMode.LIVE:
-        return _live_settings(request.config).redshift_iam_role
-    return EXAMPLE_IAM_ROLE
-
-
-@pytest.fixture
-def redshift_data_api(
-    request: pytest.FixtureRequest, cloud_mode: modes.CloudMode
-) -> Iterator[dict[str, str]]:
-    """Where the Redshift Data API statements go: ``read_with_data_api``'s target arguments.
-
-    Offline, boto3's redshift-data is pointed at the scenario's warehouse; live on a real
-    cluster, the target comes from the live settings.
-    """
-    if cloud_mode is modes.CloudMode.LIVE and not _live_settings(request.config).embedded_redshift:
-        yield dict(_live_settings(request.config).redshift_data_api)
-        return
-    if _replaying(cloud_mode):
-        # The cassette answers; ReplayAws already points redshift-data nowhere.
-        yield dict(EXAMPLE_DATA_API_TARGET)
-        return
-    from .warehouse.data_api.server import DataApiServer
-
-    warehouse = request.getfixturevalue("warehouse")
-    with DataApiServer(warehouse) as server, environment.applied(server.environment()):
-        yield dict(EXAMPLE_DATA_API_TARGET)
-
-
-@pytest.fixture(scope="session")
-def gcp_sandbox(
-    cloud_mode: modes.CloudMode, pytestconfig: pytest.Config
-) -> Iterator[GoogleCloudSandbox]:
-    """The offline Google Cloud for the whole run: credentials and Cloud Storage."""
-    from .cloud.replay_targets import ReplayGoogleCloud
-    from .live.targets import LiveGoogleCloud
-
-    def live() -> LiveGoogleCloud:
-        return LiveGoogleCloud(_live_settings(pytestconfig).project)
-
-    with _shared(
-        "gcp", _target(cloud_mode, ReplayGoogleCloud, GoogleCloudSandbox, live)
-    ) as sandbox:
-        yield sandbox
-
-
-@pytest.fixture
-def gcp(gcp_sandbox: GoogleCloudSandbox) -> GoogleCloudSandbox:
-    """An empty Google Cloud project for one test: no bucket or object of earlier tests."""
-    gcp_sandbox.reset()
-    return gcp_sandbox
+    if not asked:
+        manager.register(plugin, KIT_PLUGIN)
+    plugin.start(early_config)

@@ -144,7 +144,7 @@ def split(seconds: dict[str, float]) -> frozenset[str]:
 
 def serve(connection: Connection, cloud: str, project: str, warm: tuple[str, ...] = ()) -> None:
     """The helper's loop: load, say ready, then run the second share of each request."""
-    from .pytest_plugin import kept_sandboxes
+    from .cloud.sandbox_sharing import kept_sandboxes
 
     # Ctrl-C in the terminal reaches the whole process group: the watcher decides when to stop,
     # and stops the helper with SIGTERM (close), which unwinds through the sandboxes' cleanup.

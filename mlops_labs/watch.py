@@ -24,8 +24,8 @@ from . import catalogue, learner_workspace, project
 from .catalogue import Task
 from .check import check
 from .cloud import modes
+from .cloud.sandbox_sharing import kept_sandboxes
 from .errors import KitError
-from .pytest_plugin import kept_sandboxes
 from .scenario_helper import Helper
 from .solution_regions import MARKER, find_regions
 from .workspace import REFERENCE_DIR, validate

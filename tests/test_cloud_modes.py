@@ -6,6 +6,7 @@ import pytest
 
 from mlops_labs.cloud import modes
 from mlops_labs.errors import UnknownCloudMode
+from mlops_labs.pytest_plugin import KIT_PLUGIN
 
 
 def test_offline_is_the_default(monkeypatch):
@@ -37,7 +38,7 @@ def test_live_is_a_mode():
 
 def test_pytest_refuses_a_bad_mode_in_one_line(pytester):
     pytester.makepyfile("def test_nothing():\n    pass\n")
-    result = pytester.runpytest_inprocess("--cloud=mars")
+    result = pytester.runpytest_inprocess("-p", KIT_PLUGIN, "--cloud=mars")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["ERROR: unknown cloud mode 'mars'*offline, replay, live"])
     assert "Traceback" not in result.stderr.str()
@@ -45,6 +46,6 @@ def test_pytest_refuses_a_bad_mode_in_one_line(pytester):
 
 def test_recording_while_replaying_is_refused_in_one_line(pytester):
     pytester.makepyfile("def test_nothing():\n    pass\n")
-    result = pytester.runpytest_inprocess("--cloud=replay", "--record-cassettes")
+    result = pytester.runpytest_inprocess("-p", KIT_PLUGIN, "--cloud=replay", "--record-cassettes")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["ERROR: --record-cassettes records what answers the requests*"])

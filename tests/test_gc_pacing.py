@@ -9,6 +9,7 @@ from typing import ClassVar
 import pytest
 
 from mlops_labs import gc_pacing
+from mlops_labs.pytest_plugin import KIT_PLUGIN
 
 
 @pytest.fixture
@@ -108,7 +109,8 @@ def test_an_in_process_run_paces_its_tests_and_leaves_nothing_frozen(tmp_path, o
         "    assert gc.get_freeze_count() > 0\n"
     )
     with gc_pacing.contained():
-        code = pytest.main([str(tmp_path), "-q", "-p", "no:cacheprovider", f"--rootdir={tmp_path}"])
+        arguments = [str(tmp_path), "-q", "-p", "no:cacheprovider", f"--rootdir={tmp_path}"]
+        code = pytest.main([*arguments, "-p", KIT_PLUGIN])
         assert gc.get_freeze_count() > 0, "the run's end unfroze the heap"
     assert code == pytest.ExitCode.OK
     assert (gc.isenabled(), gc.get_threshold(), gc.get_freeze_count()) == (True, (700, 10, 10), 0)

@@ -17,6 +17,7 @@ import pytest
 from ..cloud import environment
 from ..cloud.aws_sandbox import AwsSandbox
 from ..cloud.gcp_sandbox import GoogleCloudSandbox
+from ..pytest_plugin import KIT_PLUGIN
 
 ROLE = "arn:aws:iam::123456789012:role/RedshiftMLPipeline"
 
@@ -66,7 +67,9 @@ def rehearse(pytest_args: Sequence[str]) -> int:
         gcp.reset()
         with environment.applied({**aws.environment(), **gcp.environment()}):
             boto3.DEFAULT_SESSION = None
-            status = pytest.main([*pytest_args, *live_arguments(gcp.project)])
+            # The kit's plugin by name: a rehearsal is the kit's run, wherever its scenarios are.
+            arguments = ["-p", KIT_PLUGIN, *pytest_args, *live_arguments(gcp.project)]
+            status = pytest.main(arguments)
             left = leftovers(gcp)
             boto3.DEFAULT_SESSION = None
     finally:
