@@ -38,15 +38,20 @@ def scratch() -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def run(command: Sequence[str], temp: Path) -> str:
-    """Run ``command`` in a fresh process from the project root; its stdout (it must succeed)."""
+def run(
+    command: Sequence[str], temp: Path, *, cwd: Path = ROOT, codes: Sequence[int] = (0,)
+) -> str:
+    """Run ``command`` in a fresh process (from the project root); its stdout.
+
+    It must exit with one of ``codes`` (success unless told otherwise).
+    """
     # Its temporary files (pytest's basetemp, sandbox keys) go under ``temp``, so anything it
     # leaves behind, killed say, goes with that folder.
     env = {**os.environ, "TMPDIR": str(temp), "TEMP": str(temp), "TMP": str(temp)}
     # Its own session: a Ctrl-C at the terminal reaches it once, from _stop, not twice.
     with subprocess.Popen(
         command,
-        cwd=ROOT,
+        cwd=cwd,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -58,7 +63,7 @@ def run(command: Sequence[str], temp: Path) -> str:
         except BaseException:
             _stop(process)
             raise
-    if process.returncode != 0:
+    if process.returncode not in codes:
         sys.exit(f"benchmark command failed: {shlex.join(command)}\n{out}{err}")
     return out
 
@@ -74,11 +79,11 @@ def _stop(process: subprocess.Popen[str]) -> None:
             process.wait()
 
 
-def seconds(command: Sequence[str]) -> float:
-    """Wall-clock seconds of ``command`` run to success in a fresh process (see ``run``)."""
+def seconds(command: Sequence[str], *, cwd: Path = ROOT, codes: Sequence[int] = (0,)) -> float:
+    """Wall-clock seconds of ``command`` run in a fresh process (see ``run``)."""
     with scratch() as temp:
         started = time.perf_counter()
-        run(command, temp)
+        run(command, temp, cwd=cwd, codes=codes)
         return time.perf_counter() - started
 
 
