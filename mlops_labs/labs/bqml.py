@@ -109,7 +109,7 @@ def export_model(
     # WHERE: this function.
     # WHAT:  EXPORT MODEL `dataset.model` OPTIONS(URI = 'gs://<bucket>/models/<model>/') as a
     #        query job; BigQuery writes the model files under that folder (a TensorFlow
-    #        SavedModel for a DNN; the sandbox writes model.joblib, see the README).
+    #        SavedModel for a DNN; the sandbox writes model.joblib, see docs/sandboxes.md).
     # WHY:   a model inside BigQuery answers ML.PREDICT in SQL; exported, it is a file any
     #        serving stack can load: the same artifact story as Lab 6.1's model in S3.
     # BEGIN SOLUTION
