@@ -30,7 +30,7 @@ from mlops_labs.catalogue import Task
 from mlops_labs.check import check
 from mlops_labs.cloud import modes
 from mlops_labs.cloud.sandbox_sharing import kept_sandboxes
-from mlops_labs.scenario_helper import Helper
+from mlops_labs.harness.scenario_helper import Helper
 from mlops_labs.workspace import REFERENCE_DIR
 
 TARGET_SECONDS = 1.0

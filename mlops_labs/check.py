@@ -13,11 +13,12 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
-from . import catalogue, hunt, learner_workspace, project, scenario_runner
+from . import catalogue, hunt, learner_workspace, project
 from .catalogue import Task
 from .cloud import modes
-from .scenario_helper import Helper
-from .scenario_runner import TaskResult
+from .harness import scenario_runner
+from .harness.scenario_helper import Helper
+from .harness.scenario_runner import TaskResult
 from .workspace import validate
 
 SYMBOLS = {

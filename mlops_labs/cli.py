@@ -11,7 +11,7 @@ from typing import Any
 from . import __version__, gc_pacing, project, stop_signals
 from .cloud import modes
 from .errors import KitError
-from .scenario_runner import RunError
+from .harness.scenario_runner import RunError
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -14,9 +14,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
-from . import catalogue, hints, hunt, project, scenario_runner
+from . import catalogue, hints, hunt, project
 from .catalogue import Task
 from .cloud.modes import CloudMode
+from .harness import scenario_runner
 from .learner_workspace import write_lab_code
 from .solution_regions import Region, find_regions
 from .workspace import REFERENCE_DIR

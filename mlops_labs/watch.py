@@ -26,7 +26,7 @@ from .check import check
 from .cloud import modes
 from .cloud.sandbox_sharing import kept_sandboxes
 from .errors import KitError
-from .scenario_helper import Helper
+from .harness.scenario_helper import Helper
 from .solution_regions import MARKER, find_regions
 from .workspace import REFERENCE_DIR, validate
 

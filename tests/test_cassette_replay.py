@@ -14,7 +14,7 @@ import pytest
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import storage
 
-from mlops_labs import catalogue, project, scenario_runner, solution_regions
+from mlops_labs import catalogue, project, solution_regions
 from mlops_labs.cassettes import recording
 from mlops_labs.cassettes.provenance import PROVENANCE, VERSIONED
 from mlops_labs.cassettes.scrub import find_secrets, secret_report
@@ -23,6 +23,7 @@ from mlops_labs.cloud.aws_sandbox import AwsSandbox
 from mlops_labs.cloud.gcs_sandbox import GcsSandbox
 from mlops_labs.cloud.loopback_server import LoopbackServer
 from mlops_labs.cloud.modes import CloudMode
+from mlops_labs.harness import scenario_runner
 
 ROOT = project.find_root()
 CASSETTES = ROOT / recording.CASSETTES

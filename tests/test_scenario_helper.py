@@ -6,10 +6,11 @@ import time
 
 import pytest
 
-from mlops_labs import catalogue, project, scenario_helper, scenario_runner
+from mlops_labs import catalogue, project
 from mlops_labs.cloud.modes import CloudMode
-from mlops_labs.scenario_helper import READY, Helper, split
-from mlops_labs.scenario_runner import Share
+from mlops_labs.harness import scenario_helper, scenario_runner
+from mlops_labs.harness.scenario_helper import READY, Helper, split
+from mlops_labs.harness.scenario_runner import Share
 
 # 6.1.5 has a scenario and an outline of bad inputs: several scenarios, each quick in replay.
 TASKS = catalogue.select(["6.1.5"])

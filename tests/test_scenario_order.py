@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mlops_labs import catalogue, project, scenario_runner
+from mlops_labs import catalogue, project
+from mlops_labs.harness import scenario_runner
 
 
 def _statuses(tasks: list[catalogue.Task], labs_dir: Path | None) -> dict[str, str]:

@@ -1,1 +1,1 @@
-"""The pytest harness: the kit's plugin, its fixtures and hooks, active in the kit's own runs."""
+"""The pytest harness: the kit's plugin, in-process scenario runs, and check --watch's helper."""

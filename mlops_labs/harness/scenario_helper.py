@@ -17,9 +17,10 @@ import sys
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from . import gc_pacing, scenario_runner, stop_signals
-from .catalogue import Task
-from .cloud.modes import CloudMode
+from .. import gc_pacing, stop_signals
+from ..catalogue import Task
+from ..cloud.modes import CloudMode
+from . import scenario_runner
 from .scenario_runner import RunError, Share, TaskResult
 
 READY = "ready"
@@ -144,7 +145,7 @@ def split(seconds: dict[str, float]) -> frozenset[str]:
 
 def serve(connection: Connection, cloud: str, project: str, warm: tuple[str, ...] = ()) -> None:
     """The helper's loop: load, say ready, then run the second share of each request."""
-    from .cloud.sandbox_sharing import kept_sandboxes
+    from ..cloud.sandbox_sharing import kept_sandboxes
 
     # Ctrl-C in the terminal reaches the whole process group: the watcher decides when to stop,
     # and stops the helper with SIGTERM (close), which unwinds through the sandboxes' cleanup.
@@ -168,7 +169,7 @@ def serve(connection: Connection, cloud: str, project: str, warm: tuple[str, ...
 
 def _serve(connection: Connection, mode: CloudMode, project: Path, warm: tuple[str, ...]) -> None:
     """Warm up, say ready, then answer requests until the watcher says stop or goes away."""
-    from . import catalogue
+    from .. import catalogue
 
     _warm_up(catalogue.select(list(warm)) if warm else (), mode, project)
     connection.send(READY)

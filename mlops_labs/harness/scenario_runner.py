@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from . import gc_pacing
-from .catalogue import Task
-from .cloud.modes import CloudMode
+from .. import gc_pacing
+from ..catalogue import Task
+from ..cloud.modes import CloudMode
 
 
 @dataclass
@@ -118,7 +118,7 @@ class _Collector:
 
 def _unrecorded(exception: BaseException) -> str | None:
     """For a request no cassette holds: what it was, the nearest recorded one, the diff."""
-    from .cassettes.unrecorded import explain
+    from ..cassettes.unrecorded import explain
 
     return explain(exception)
 
