@@ -35,7 +35,7 @@ COMMANDS = {
         "-p",
         "no:cacheprovider",
     ],
-    "mlops-labs check 6.1": [sys.executable, "-m", "mlops_labs.cli", "check", "6.1"],
+    "mlops-labs check 6.1": [sys.executable, "-m", "mlops_labs.course.cli", "check", "6.1"],
 }
 
 

@@ -25,13 +25,13 @@ from typing import Any
 import fresh
 from rich.console import Console
 
-from mlops_labs import catalogue, project
-from mlops_labs.catalogue import Task
-from mlops_labs.check import check
 from mlops_labs.cloud import modes
 from mlops_labs.cloud.sandbox_sharing import kept_sandboxes
+from mlops_labs.course import catalogue, project
+from mlops_labs.course.catalogue import Task
+from mlops_labs.course.check_command import check
+from mlops_labs.course.lab_code import REFERENCE_DIR
 from mlops_labs.harness.scenario_helper import Helper
-from mlops_labs.workspace import REFERENCE_DIR
 
 TARGET_SECONDS = 1.0
 STATE = (

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from . import workspace
 from .cloud import modes
-from .project import is_project
+from .course import lab_code
+from .course.project import is_project
 
 KIT_PLUGIN = "mlops_labs.harness.plugin"
 # The checkout the kit is installed from (pip install -e): its features/ and step_defs/.
@@ -47,7 +47,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--labs-dir",
         default=None,
-        help=f"run the scenarios against the lab code in this folder (env {workspace.ENV_VAR})",
+        help=f"run the scenarios against the lab code in this folder (env {lab_code.ENV_VAR})",
     )
 
 

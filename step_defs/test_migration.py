@@ -11,8 +11,8 @@ import sqlglot
 from google.cloud import bigquery, storage
 from pytest_bdd import given, parsers, scenarios, then, when
 
-from mlops_labs import cli, project, syllabus
 from mlops_labs.cloud.aws_clients import client as aws_client
+from mlops_labs.course import cli, project, syllabus_command
 from mlops_labs.migration import expectations, mapping, proof
 from mlops_labs.migration.translate import translate
 
@@ -179,7 +179,7 @@ def api_calls(ctx) -> None:
 
 @then("every pattern names the lab tasks that use it")
 def tasks_named(ctx) -> None:
-    from mlops_labs import catalogue
+    from mlops_labs.course import catalogue
 
     known = {task.id for task in catalogue.all_tasks()}
     for pattern in ctx.patterns:
@@ -188,7 +188,7 @@ def tasks_named(ctx) -> None:
 
 @then("the syllabus shows every pattern with its API calls")
 def in_syllabus(ctx) -> None:
-    page = syllabus.render(project.find_root(), "md").replace("\\", "")
+    page = syllabus_command.render(project.find_root(), "md").replace("\\", "")
     for pattern in ctx.patterns:
         for text in (pattern.what, *pattern.aws.calls, *pattern.google_cloud.calls):
             assert text in page, f"the syllabus does not show {text!r} ({pattern.key})"

@@ -7,7 +7,6 @@ import json
 
 import pytest
 
-from mlops_labs import project
 from mlops_labs.access import callers, check, for_lab, labs, policies, tracing
 from mlops_labs.access.check import Evidence
 from mlops_labs.access.operations import (
@@ -18,6 +17,7 @@ from mlops_labs.access.operations import (
     statement_kind,
 )
 from mlops_labs.access.render import main as render_main
+from mlops_labs.course import project
 
 ROOT = project.find_root()
 IDS = [spec.id for spec in labs.IDENTITIES]

@@ -14,7 +14,6 @@ import pytest
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import storage
 
-from mlops_labs import catalogue, project, solution_regions
 from mlops_labs.cassettes import recording
 from mlops_labs.cassettes.provenance import PROVENANCE, VERSIONED
 from mlops_labs.cassettes.scrub import find_secrets, secret_report
@@ -23,11 +22,13 @@ from mlops_labs.cloud.aws_sandbox import AwsSandbox
 from mlops_labs.cloud.gcs_sandbox import GcsSandbox
 from mlops_labs.cloud.loopback_server import LoopbackServer
 from mlops_labs.cloud.modes import CloudMode
+from mlops_labs.course import catalogue, project
+from mlops_labs.course.lab_code import REFERENCE_DIR
 from mlops_labs.harness import scenario_runner
 
 ROOT = project.find_root()
 CASSETTES = ROOT / recording.CASSETTES
-LABS_DIR = Path(solution_regions.__file__).parent / "labs"
+LABS_DIR = REFERENCE_DIR
 # Planted credentials, assembled so that no scanner mistakes this file for a leak.
 CANARY_KEY_ID = "AKIA" + "CANARY" + "0" * 10
 CANARY_SECRET = "canary/" + "Q" * 33

@@ -20,13 +20,13 @@ from pathlib import Path
 
 import pytest
 
-from mlops_labs import learner_workspace, workspace
 from mlops_labs.cloud import modes
-from mlops_labs.workspace import REFERENCE_DIR
+from mlops_labs.course import lab_code, learner_workspace
+from mlops_labs.course.lab_code import REFERENCE_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
 # The installed ``mlops-labs`` command, whichever PATH the test run has.
-COMMAND = [sys.executable, "-c", "from mlops_labs.cli import run; run()"]
+COMMAND = [sys.executable, "-c", "from mlops_labs.course.cli import run; run()"]
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
@@ -42,7 +42,7 @@ def temp(tmp_path: Path) -> Path:
 def _environment(temp: Path) -> dict[str, str]:
     environment = {**os.environ, "TMPDIR": str(temp)}
     # Offline and on the code each test names, whatever the shell running the tests chose.
-    for name in (modes.ENV_VAR, workspace.ENV_VAR):
+    for name in (modes.ENV_VAR, lab_code.ENV_VAR):
         environment.pop(name, None)
     return environment
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import gc
 import shutil
-from pathlib import Path
 
 import pytest
 
-from mlops_labs import cli, solution_regions
+from mlops_labs.course import cli, solution_regions
+from mlops_labs.course.lab_code import REFERENCE_DIR
 
-LABS_DIR = Path(solution_regions.__file__).parent / "labs"
+LABS_DIR = REFERENCE_DIR
 
 
 def _run(capsys, *argv: str) -> tuple[int, str, str]:

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from mlops_labs import catalogue, hints
+from mlops_labs.course import catalogue, hints
 from mlops_labs.errors import UnknownTask
 
 TASKS = catalogue.all_tasks()

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from mlops_labs import catalogue, cli, hunt, learner_workspace, progress, verify
-from mlops_labs.solution_regions import strip
-from mlops_labs.watch import watch
-from mlops_labs.workspace import REFERENCE_DIR
+from mlops_labs.course import catalogue, cli, hunt, learner_workspace, progress, verify
+from mlops_labs.course.lab_code import REFERENCE_DIR
+from mlops_labs.course.solution_regions import strip
+from mlops_labs.course.watch import watch
 
 REFERENCE = REFERENCE_DIR
 CODE_TASKS = {t.id for t in catalogue.all_tasks() if t.kind == "code"}
@@ -181,7 +181,7 @@ def test_watch_with_no_helper_stays_one_process(workspace, monkeypatch):
     def no_second_process(*args, **kwargs):
         raise AssertionError("--no-helper started a helper process")
 
-    monkeypatch.setattr("mlops_labs.watch.Helper", no_second_process)
+    monkeypatch.setattr("mlops_labs.course.watch.Helper", no_second_process)
     out_file = workspace.parent / "watch.txt"
     console = Console(file=out_file.open("w"), highlight=False, soft_wrap=True, width=200)
     stop = threading.Event()
@@ -206,7 +206,7 @@ def test_verify_finds_a_duplicated_marker_and_missing_hints(tmp_path, monkeypatc
     problems = verify.static_problems(labs)
     duplicated = "6.5.1: its marker `# TODO: Lab 6.5.1 - Create BigQuery Dataset` appears 2 times"
     assert f"{duplicated}, not once" in problems
-    assert "6.4.2: fewer than 2 hints in mlops_labs/hints.py" in problems
+    assert "6.4.2: fewer than 2 hints in mlops_labs/course/hints.py" in problems
 
 
 def test_verify_fails_when_a_starter_passes_or_the_reference_fails(monkeypatch, tmp_path):

@@ -22,15 +22,15 @@ import boto3
 import pytest
 import yaml
 
-from mlops_labs import cli
 from mlops_labs.cloud import aiplatform_state, environment
 from mlops_labs.cloud.aws_sandbox import AwsSandbox
 from mlops_labs.cloud.gcp_sandbox import GoogleCloudSandbox
+from mlops_labs.course import cli
+from mlops_labs.course.lab_code import REFERENCE_DIR
 from mlops_labs.live import creations, preflight, settings
 from mlops_labs.live.names import RunNames
 from mlops_labs.live.rehearsal import leftovers, live_arguments, rehearse
 from mlops_labs.live.resources import Resource
-from mlops_labs.workspace import REFERENCE_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 # Lab 6.1's registry, Lab 6.5's dataset, model, export, registry and endpoint: every kind.

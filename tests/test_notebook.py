@@ -8,9 +8,9 @@ import runpy
 from contextlib import redirect_stdout
 from pathlib import Path
 
-from mlops_labs import notebook_format
 from mlops_labs.cloud import aiplatform_state, environment
 from mlops_labs.cloud.gcp_sandbox import GoogleCloudSandbox
+from mlops_labs.course import notebook_format
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "labs_6_4_and_6_5.py"
 
@@ -44,7 +44,8 @@ def test_the_colab_notebook_is_the_text_notebook_regenerated():
     """notebooks/*.ipynb is generated from the .py: regenerate it when the .py changes."""
     ipynb = NOTEBOOK.with_suffix(".ipynb")
     assert ipynb.read_text() == notebook_format.render(NOTEBOOK.read_text()), (
-        f"run: python -m mlops_labs.notebook_format {NOTEBOOK.relative_to(NOTEBOOK.parents[1])}"
+        "run: python -m mlops_labs.course.notebook_format "
+        f"{NOTEBOOK.relative_to(NOTEBOOK.parents[1])}"
     )
     cells = json.loads(ipynb.read_text())["cells"]
     assert cells[0]["cell_type"] == "markdown" and cells[0]["source"][0].startswith("# Labs 6.4")

@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 import mlops_labs
-from mlops_labs import hints, progress
+from mlops_labs.course import hints, progress
+from mlops_labs.course.progress import FORMAT, Progress, ProgressError
 from mlops_labs.errors import KitError, UnknownTask
-from mlops_labs.progress import FORMAT, Progress, ProgressError
 
 WHEN = datetime(2025, 3, 14, 9, 26, 53, tzinfo=UTC)
 

@@ -11,7 +11,7 @@ import pytest
 from google.cloud import bigquery, storage
 
 from mlops_labs.cloud import aiplatform_state, environment
-from mlops_labs.sandbox_command import render, run
+from mlops_labs.course.sandbox_command import render, run
 
 
 @pytest.fixture

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
 import pytest
 
-from mlops_labs import catalogue, solution_regions
+from mlops_labs.course import catalogue, solution_regions
+from mlops_labs.course.lab_code import REFERENCE_DIR
 from mlops_labs.errors import SolutionRegionError
 
-LABS_DIR = Path(solution_regions.__file__).parent / "labs"
+LABS_DIR = REFERENCE_DIR
 
 SAMPLE = """\
 def f():

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from mlops_labs import catalogue, learner_workspace, stand_ins
-from mlops_labs.solution_regions import find_regions, strip
-from mlops_labs.workspace import REFERENCE_DIR, LabCode
+from mlops_labs.course import catalogue, learner_workspace, stand_ins
+from mlops_labs.course.lab_code import REFERENCE_DIR, LabCode
+from mlops_labs.course.solution_regions import find_regions, strip
 
 CODE_TASKS = {t.id for t in catalogue.all_tasks() if t.kind == "code"}
 
@@ -23,7 +23,7 @@ def _stub_count(source: str, task_id: str) -> int:
 
 
 def test_other_tasks_untouched_stubs_get_the_reference_and_the_kept_task_stays_a_stub(labs):
-    composition = stand_ins.compose(labs, ["6.1.5"])
+    composition = stand_ins.compose(labs, ["6.1.5"], REFERENCE_DIR)
 
     model = (composition.directory / "model.py").read_text()
     assert _stub_count(model, "6.1.5") == 1
@@ -39,7 +39,7 @@ def test_a_started_task_is_never_replaced(labs):
     stub = 'raise NotImplementedError("Lab 6.1.4 - S3 Data Loading Conversion: your code goes here'
     model.write_text(model.read_text().replace(stub, 'raise NotImplementedError("Lab 6.1.4 - mine'))
 
-    composition = stand_ins.compose(labs, ["6.1.5"])
+    composition = stand_ins.compose(labs, ["6.1.5"], REFERENCE_DIR)
 
     composed = (composition.directory / "model.py").read_text()
     assert 'NotImplementedError("Lab 6.1.4 - mine' in composed
@@ -53,16 +53,16 @@ def test_nothing_is_composed_when_no_other_task_is_a_stub(tmp_path):
         only = {"6.2.2"} if source.name == "ingest_model.py" else set()
         (labs / source.name).write_text(strip(source.read_text(), source.name, only=only))
 
-    composition = stand_ins.compose(labs, ["6.2.2"])
+    composition = stand_ins.compose(labs, ["6.2.2"], REFERENCE_DIR)
 
     assert composition == stand_ins.Composition(labs, ())
 
 
 def test_the_same_workspace_composes_to_the_same_copy_and_an_edit_to_a_new_one(labs):
-    first = stand_ins.compose(labs, ["6.5.2"])
-    assert stand_ins.compose(labs, ["6.5.2"]).directory == first.directory
+    first = stand_ins.compose(labs, ["6.5.2"], REFERENCE_DIR)
+    assert stand_ins.compose(labs, ["6.5.2"], REFERENCE_DIR).directory == first.directory
     (labs / "bqml.py").write_text((labs / "bqml.py").read_text() + "\n# a note\n")
-    assert stand_ins.compose(labs, ["6.5.2"]).directory != first.directory
+    assert stand_ins.compose(labs, ["6.5.2"], REFERENCE_DIR).directory != first.directory
 
 
 def test_lab_code_for_a_task_imports_the_composed_copy_under_its_own_name(labs):

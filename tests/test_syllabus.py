@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from pytest_bdd.gherkin_parser import get_gherkin_document
 
-from mlops_labs import catalogue, syllabus, syllabus_facts
 from mlops_labs.access import summary
+from mlops_labs.course import catalogue, syllabus_command, syllabus_facts
+from mlops_labs.course.feature_files import FeatureFileError
+from mlops_labs.course.syllabus_course import PARTS
 from mlops_labs.errors import KitError
-from mlops_labs.feature_files import FeatureFileError
 from mlops_labs.migration import mapping
-from mlops_labs.syllabus_course import PARTS
 
 markdown_it = pytest.importorskip("markdown_it")
 
@@ -123,12 +123,12 @@ def normal(value: str) -> str:
 
 @pytest.fixture(scope="module")
 def markdown() -> str:
-    return syllabus.render(ROOT, "md")
+    return syllabus_command.render(ROOT, "md")
 
 
 @pytest.fixture(scope="module")
 def html() -> str:
-    return syllabus.render(ROOT, "html")
+    return syllabus_command.render(ROOT, "html")
 
 
 @pytest.fixture(scope="module")
@@ -305,7 +305,7 @@ def test_each_lab_names_its_least_privilege_policies_instead_of_the_workshop_rol
 
 def test_an_unknown_format_is_refused_in_one_line_before_any_work(tmp_path):
     with pytest.raises(KitError) as refused:
-        syllabus.render(tmp_path, "pdf")
+        syllabus_command.render(tmp_path, "pdf")
     message = str(refused.value)
     assert "\n" not in message
     assert "'pdf'" in message and "md" in message and "html" in message
@@ -313,7 +313,8 @@ def test_an_unknown_format_is_refused_in_one_line_before_any_work(tmp_path):
 
 def test_output_is_the_same_in_another_interpreter(markdown, html):
     script = (
-        "import sys; from pathlib import Path; from mlops_labs.syllabus import render; "
+        "import sys; from pathlib import Path; "
+        "from mlops_labs.course.syllabus_command import render; "
         "sys.stdout.write(render(Path(sys.argv[1]), 'md') + '\\f' + render(Path(sys.argv[1]), "
         "'html'))"
     )
@@ -375,7 +376,7 @@ Feature: Lab 9.9 - not in the catalogue
 @pytest.mark.parametrize("fmt", ["md", "html"])
 def test_feature_text_is_shown_literally_and_nothing_is_left_out(tmp_path, fmt):
     root = _project(tmp_path, a=HOSTILE, b=STRAY)
-    out = syllabus.render(root, fmt)
+    out = syllabus_command.render(root, fmt)
     page = Page(markdown_it.MarkdownIt("commonmark").render(out) if fmt == "md" else out)
     assert page.errors == []
     text = page.text()
@@ -398,13 +399,13 @@ def test_two_scenarios_with_one_name_are_refused_not_merged(tmp_path):
     twice = "@lab_6_1_1\n  Scenario: same\n    Given nothing\n"
     root = _project(tmp_path, a=f"Feature: twice\n  {twice}\n  {twice}")
     with pytest.raises(FeatureFileError, match="2 scenarios but only 1 distinct names"):
-        syllabus.render(root)
+        syllabus_command.render(root)
 
 
 def test_a_broken_feature_file_is_one_line_of_error(tmp_path):
     root = _project(tmp_path, broken="Feature: x\n  Scenario: y\n    Given z\n  Nonsense here\n")
     with pytest.raises(FeatureFileError) as refused:
-        syllabus.render(root)
+        syllabus_command.render(root)
     message = str(refused.value)
     assert "\n" not in message
     assert "broken.feature, line 4 ('Nonsense here'): " in message

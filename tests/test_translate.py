@@ -16,7 +16,7 @@ import boto3
 import pytest
 import sqlglot
 
-from mlops_labs import cli
+from mlops_labs.course import cli
 from mlops_labs.labs import churn_data, ingest_model
 from mlops_labs.migration import expectations, proof
 from mlops_labs.migration.errors import EmptyScript, SqlSyntaxError, UnknownDialect
@@ -335,7 +335,7 @@ def test_bad_input_is_one_line_and_exit_two(capsys, tmp_path, argv, content, mes
 
 def test_the_installed_command_reads_standard_input():
     done = subprocess.run(
-        [sys.executable, "-m", "mlops_labs.cli", "translate", "-", "--dataset", "d"],
+        [sys.executable, "-m", "mlops_labs.course.cli", "translate", "-", "--dataset", "d"],
         input="SELECT NVL(a, 0) FROM t;\nSELECT * FROM WHERE",
         capture_output=True,
         text=True,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from mlops_labs import catalogue
-from mlops_labs.solution_regions import strip
-from mlops_labs.watch import changed_tasks
-from mlops_labs.workspace import REFERENCE_DIR
+from mlops_labs.course import catalogue
+from mlops_labs.course.lab_code import REFERENCE_DIR
+from mlops_labs.course.solution_regions import strip
+from mlops_labs.course.watch import changed_tasks
 
 
 def _starter(name: str) -> tuple[str, str]:

@@ -13,11 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .. import catalogue, gc_pacing, workspace
+from .. import gc_pacing
 from ..cloud import environment, modes
 from ..cloud.aws_sandbox import AwsSandbox
 from ..cloud.gcp_sandbox import GoogleCloudSandbox
 from ..cloud.sandbox_sharing import shared
+from ..course import catalogue
+from ..course.lab_code import LabCode, from_environment
 from ..errors import KitError
 
 if TYPE_CHECKING:
@@ -191,12 +193,12 @@ def aws(aws_sandbox: AwsSandbox) -> AwsSandbox:
 
 
 @pytest.fixture(scope="session")
-def _lab_source(pytestconfig: pytest.Config) -> workspace.LabCode:
-    return workspace.from_environment(pytestconfig.getoption("--labs-dir"))
+def _lab_source(pytestconfig: pytest.Config) -> LabCode:
+    return from_environment(pytestconfig.getoption("--labs-dir"))
 
 
 @pytest.fixture
-def lab_code(request: pytest.FixtureRequest, _lab_source: workspace.LabCode) -> workspace.LabCode:
+def lab_code(request: pytest.FixtureRequest, _lab_source: LabCode) -> LabCode:
     """The lab code under test: the reference solution, or a learner's workspace.
 
     In a workspace, the other tasks' untouched starter stubs are stood in for by the reference

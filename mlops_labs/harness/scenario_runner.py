@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from .. import gc_pacing
-from ..catalogue import Task
 from ..cloud.modes import CloudMode
+from ..course.catalogue import Task
 
 
 @dataclass

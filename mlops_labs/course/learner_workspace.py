@@ -10,10 +10,10 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from ..errors import KitError
 from . import hunt, progress
-from .errors import KitError
+from .lab_code import REFERENCE_DIR
 from .solution_regions import strip
-from .workspace import REFERENCE_DIR
 
 LABS = "labs"
 

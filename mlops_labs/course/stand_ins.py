@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .solution_regions import Region, find_regions, not_implemented
-from .workspace import REFERENCE_DIR
 
 # Inside the workspace's state folder, beside the progress file: one folder per composition.
 COMPOSED = Path(".mlops-labs") / "composed"
@@ -34,13 +33,16 @@ class Composition:
     stood_in: tuple[str, ...]
 
 
-def compose(labs: Path, keep: Iterable[str]) -> Composition:
-    """``labs`` with the untouched stubs of every task not in ``keep`` replaced by the reference."""
+def compose(labs: Path, keep: Iterable[str], reference_dir: Path) -> Composition:
+    """``labs`` with the untouched stubs of every task not in ``keep`` filled from the reference.
+
+    ``reference_dir`` holds the reference solution's lab files (``lab_code.REFERENCE_DIR``).
+    """
     kept = set(keep)
     sources: dict[str, str] = {}
     stood_in: list[str] = []
     for path in sorted(labs.glob("*.py")):
-        reference = REFERENCE_DIR / path.name
+        reference = reference_dir / path.name
         text = path.read_text()
         if reference.is_file():
             text, filled = _fill(text, reference.read_text(), path.name, kept)

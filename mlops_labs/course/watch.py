@@ -20,15 +20,15 @@ from pathlib import Path
 
 from rich.console import Console
 
+from ..cloud import modes
+from ..cloud.sandbox_sharing import kept_sandboxes
+from ..errors import KitError
+from ..harness.scenario_helper import Helper
 from . import catalogue, learner_workspace, project
 from .catalogue import Task
-from .check import check
-from .cloud import modes
-from .cloud.sandbox_sharing import kept_sandboxes
-from .errors import KitError
-from .harness.scenario_helper import Helper
+from .check_command import check
+from .lab_code import REFERENCE_DIR, validate
 from .solution_regions import MARKER, find_regions
-from .workspace import REFERENCE_DIR, validate
 
 POLL_SECONDS = 0.1
 

@@ -8,10 +8,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from . import __version__, gc_pacing, project, stop_signals
-from .cloud import modes
-from .errors import KitError
-from .harness.scenario_runner import RunError
+from .. import __version__, gc_pacing, stop_signals
+from ..cloud import modes
+from ..errors import KitError
+from ..harness.scenario_runner import RunError
+from . import project
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -120,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "check":
-            from .check import check
+            from .check_command import check
 
             if args.no_helper and not args.watch:
                 raise KitError("--no-helper only applies to --watch: add --watch, or leave it out")
@@ -148,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
                 return hunt_command.check_worksheet(Path(args.check), _console())
             return hunt_command.list_markers(_console())
         if args.command == "syllabus":
-            from .syllabus import render
+            from .syllabus_command import render
 
             print(render(project.find_root(), args.format))
             return 0
@@ -157,8 +158,8 @@ def main(argv: list[str] | None = None) -> int:
 
             return verify(_console(), thorough=args.thorough)
         if args.command == "cleanup":
-            from .live import settings
-            from .live.cleanup import cleanup
+            from ..live import settings
+            from ..live.cleanup import cleanup
 
             return cleanup(settings.load(), project.find_root(), _console(), force=args.force)
         if args.command == "sandbox":
@@ -167,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
             with stop_signals.interruptible():
                 return run(sys.stdout, style=args.format)
         if args.command == "translate":
-            from .migration import command
+            from ..migration import command
 
             return command.run(
                 args.file,

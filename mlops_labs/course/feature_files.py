@@ -9,7 +9,7 @@ from pytest_bdd.exceptions import GherkinParseError
 from pytest_bdd.gherkin_parser import get_gherkin_document
 from pytest_bdd.parser import Feature, FeatureParser, ScenarioTemplate, Step
 
-from .errors import KitError
+from ..errors import KitError
 
 INDENT = "  "
 

@@ -7,9 +7,9 @@ from collections.abc import Iterable
 
 from pytest_bdd.parser import ScenarioTemplate
 
+from ..access.summary import LabAccess
+from ..migration import mapping
 from . import feature_files, syllabus_facts
-from .access.summary import LabAccess
-from .migration import mapping
 from .syllabus_course import (
     AUDIENCE,
     HOW_TO,

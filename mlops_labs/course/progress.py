@@ -10,8 +10,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from . import __version__, catalogue, hints
-from .errors import KitError
+from .. import __version__
+from ..errors import KitError
+from . import catalogue, hints
 
 STATE_DIR = ".mlops-labs"
 STATE_FILE = "state.json"

@@ -13,13 +13,13 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
+from ..cloud import modes
+from ..harness import scenario_runner
+from ..harness.scenario_helper import Helper
+from ..harness.scenario_runner import TaskResult
 from . import catalogue, hunt, learner_workspace, project
 from .catalogue import Task
-from .cloud import modes
-from .harness import scenario_runner
-from .harness.scenario_helper import Helper
-from .harness.scenario_runner import TaskResult
-from .workspace import validate
+from .lab_code import validate
 
 SYMBOLS = {
     "passed": "[green]✔[/]",
@@ -77,7 +77,7 @@ def check(
         code = None
     if mode is modes.CloudMode.LIVE:
         # Everything missing is said before a single resource is created.
-        from .live import preflight, settings
+        from ..live import preflight, settings
 
         preflight.require(settings.load(), {task.lab_id for task in tasks})
     if helper is not None:

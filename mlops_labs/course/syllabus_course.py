@@ -8,10 +8,10 @@ from pathlib import Path
 
 from pytest_bdd.parser import Feature, ScenarioTemplate
 
+from ..access import labs as access_labs
+from ..access import summary
+from ..access.summary import LabAccess
 from . import catalogue, feature_files, syllabus_facts
-from .access import labs as access_labs
-from .access import summary
-from .access.summary import LabAccess
 from .catalogue import Lab, Task
 from .syllabus_facts import LabFacts
 

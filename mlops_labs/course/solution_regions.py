@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .errors import SolutionRegionError
+from ..errors import SolutionRegionError
 
 BEGIN = "# BEGIN SOLUTION"
 END = "# END SOLUTION"

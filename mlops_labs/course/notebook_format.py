@@ -1,7 +1,7 @@
 """Notebooks kept as text: jupytext's percent format to an nbformat 4 ``.ipynb``, for Colab.
 
 The ``.py`` is the source of truth (it diffs, lints and runs as a script); the ``.ipynb`` beside
-it is generated: ``python -m mlops_labs.notebook_format notebooks/labs_6_4_and_6_5.py``.
+it is generated: ``python -m mlops_labs.course.notebook_format notebooks/labs_6_4_and_6_5.py``.
 """
 
 from __future__ import annotations

@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import KitError
 from . import catalogue
 from .catalogue import Task
-from .errors import KitError
 from .solution_regions import MARKER
 
 WORKSHEET = "WORKSHEET.md"

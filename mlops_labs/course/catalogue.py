@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import UnknownTask
+from ..errors import UnknownTask
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from . import hunt, learner_workspace
-from .workspace import REFERENCE_DIR
+from .lab_code import REFERENCE_DIR
 
 
 def _labs() -> Path:

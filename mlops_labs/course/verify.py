@@ -14,13 +14,13 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
+from ..cloud.modes import CloudMode
+from ..harness import scenario_runner
 from . import catalogue, hints, hunt, project
 from .catalogue import Task
-from .cloud.modes import CloudMode
-from .harness import scenario_runner
+from .lab_code import REFERENCE_DIR
 from .learner_workspace import write_lab_code
 from .solution_regions import Region, find_regions
-from .workspace import REFERENCE_DIR
 
 
 def verify(
@@ -72,7 +72,7 @@ def static_problems(labs: Path) -> list[str]:
                 f"the catalogue says {task.file} {task.function or '(module)'}"
             )
         if len(hints.HINTS.get(task.id, ())) < 2:
-            problems.append(f"{task.id}: fewer than 2 hints in mlops_labs/hints.py")
+            problems.append(f"{task.id}: fewer than 2 hints in mlops_labs/course/hints.py")
         if f"## {task.id} " not in template:
             problems.append(f"{task.id}: no entry in the scavenger-hunt worksheet")
         if task.kind == "code" and not _has_region(sources.get(task.file, ""), task):

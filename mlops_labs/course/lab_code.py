@@ -12,11 +12,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from types import ModuleType
 
-from .errors import KitError
+from ..errors import KitError
+from .stand_ins import compose
 
 ENV_VAR = "MLOPS_LABS_WORKSPACE"
 REFERENCE_PACKAGE = "mlops_labs.labs"
-REFERENCE_DIR = Path(__file__).resolve().parent / "labs"
+REFERENCE_DIR = Path(__file__).resolve().parents[1] / "labs"  # mlops_labs/labs/
 # A workspace is imported under its own name, so it never shadows the reference solution.
 WORKSPACE_PACKAGE = "mlops_labs_workspace"
 
@@ -36,9 +37,7 @@ class LabCode:
         """The code the scenarios of ``task_ids`` run: see ``stand_ins``; the reference as is."""
         if self.directory is None:
             return self
-        from .stand_ins import compose
-
-        composition = compose(self.directory, task_ids)
+        composition = compose(self.directory, task_ids, REFERENCE_DIR)
         if not composition.stood_in:
             return self
         composed = _composed.get(composition.directory)

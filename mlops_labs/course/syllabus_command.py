@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import KitError
+from ..errors import KitError
 from .syllabus_course import build
 from .syllabus_html import page
 from .syllabus_markdown import document

@@ -9,9 +9,9 @@ from collections.abc import Callable, Mapping
 from contextlib import ExitStack, suppress
 from typing import TextIO
 
-from .cloud import environment
-from .cloud.aws_sandbox import AwsSandbox
-from .cloud.gcp_sandbox import GoogleCloudSandbox
+from ..cloud import environment
+from ..cloud.aws_sandbox import AwsSandbox
+from ..cloud.gcp_sandbox import GoogleCloudSandbox
 
 
 def render(settings: Mapping[str, str | None], style: str) -> str:
@@ -40,8 +40,8 @@ def run(
     """Start the sandboxes, print their settings, serve until ``stop`` is set or Ctrl-C."""
     import boto3
 
-    from .warehouse.data_api.server import DataApiServer
-    from .warehouse.engine import Warehouse
+    from ..warehouse.data_api.server import DataApiServer
+    from ..warehouse.engine import Warehouse
 
     with ExitStack() as stack:
         aws = stack.enter_context(AwsSandbox())

@@ -6,9 +6,9 @@ from html import escape
 
 from pytest_bdd.parser import ScenarioTemplate
 
+from ..access.summary import LabAccess
+from ..migration import mapping
 from . import catalogue, feature_files, syllabus_facts
-from .access.summary import LabAccess
-from .migration import mapping
 from .syllabus_course import (
     AUDIENCE,
     HOW_TO,

@@ -1,0 +1,1 @@
+"""The course: what learners and instructors run, from ``mlops-labs start`` to ``verify``."""
