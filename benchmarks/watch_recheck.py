@@ -27,10 +27,10 @@ from rich.console import Console
 
 from mlops_labs.cloud import modes
 from mlops_labs.cloud.sandbox_sharing import kept_sandboxes
-from mlops_labs.course import catalogue, project
-from mlops_labs.course.catalogue import Task
 from mlops_labs.course.check_command import check
-from mlops_labs.course.lab_code import REFERENCE_DIR
+from mlops_labs.coursework import catalogue, project
+from mlops_labs.coursework.catalogue import Task
+from mlops_labs.coursework.lab_code import REFERENCE_DIR
 from mlops_labs.harness.scenario_helper import Helper
 
 TARGET_SECONDS = 1.0

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from .cloud import modes
-from .course import lab_code
-from .course.project import is_project
+from .coursework import lab_code
+from .coursework.project import is_project
 
 KIT_PLUGIN = "mlops_labs.harness.plugin"
 # The checkout the kit is installed from (pip install -e): its features/ and step_defs/.

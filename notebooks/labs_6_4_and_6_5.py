@@ -30,7 +30,7 @@ from pathlib import Path
 # else the kit's reference solution.
 WORKSPACE_LABS = Path.cwd() / "labs"
 if (WORKSPACE_LABS / "vertex_setup.py").is_file():
-    from mlops_labs.course.lab_code import LabCode
+    from mlops_labs.coursework.lab_code import LabCode
 
     code = LabCode(WORKSPACE_LABS)
     vertex_setup, bqml = code.module("vertex_setup"), code.module("bqml")

@@ -12,7 +12,8 @@ from google.cloud import bigquery, storage
 from pytest_bdd import given, parsers, scenarios, then, when
 
 from mlops_labs.cloud.aws_clients import client as aws_client
-from mlops_labs.course import cli, project, syllabus_command
+from mlops_labs.course import cli, syllabus_command
+from mlops_labs.coursework import project
 from mlops_labs.migration import expectations, mapping, proof
 from mlops_labs.migration.translate import translate
 
@@ -179,7 +180,7 @@ def api_calls(ctx) -> None:
 
 @then("every pattern names the lab tasks that use it")
 def tasks_named(ctx) -> None:
-    from mlops_labs.course import catalogue
+    from mlops_labs.coursework import catalogue
 
     known = {task.id for task in catalogue.all_tasks()}
     for pattern in ctx.patterns:

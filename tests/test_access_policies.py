@@ -17,7 +17,7 @@ from mlops_labs.access.operations import (
     statement_kind,
 )
 from mlops_labs.access.render import main as render_main
-from mlops_labs.course import project
+from mlops_labs.coursework import project
 
 ROOT = project.find_root()
 IDS = [spec.id for spec in labs.IDENTITIES]

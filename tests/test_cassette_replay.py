@@ -22,8 +22,8 @@ from mlops_labs.cloud.aws_sandbox import AwsSandbox
 from mlops_labs.cloud.gcs_sandbox import GcsSandbox
 from mlops_labs.cloud.loopback_server import LoopbackServer
 from mlops_labs.cloud.modes import CloudMode
-from mlops_labs.course import catalogue, project
-from mlops_labs.course.lab_code import REFERENCE_DIR
+from mlops_labs.coursework import catalogue, project
+from mlops_labs.coursework.lab_code import REFERENCE_DIR
 from mlops_labs.harness import scenario_runner
 
 ROOT = project.find_root()

@@ -21,8 +21,9 @@ from pathlib import Path
 import pytest
 
 from mlops_labs.cloud import modes
-from mlops_labs.course import lab_code, learner_workspace
-from mlops_labs.course.lab_code import REFERENCE_DIR
+from mlops_labs.course import learner_workspace
+from mlops_labs.coursework import lab_code
+from mlops_labs.coursework.lab_code import REFERENCE_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
 # The installed ``mlops-labs`` command, whichever PATH the test run has.

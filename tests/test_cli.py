@@ -7,8 +7,9 @@ import shutil
 
 import pytest
 
-from mlops_labs.course import cli, solution_regions
-from mlops_labs.course.lab_code import REFERENCE_DIR
+from mlops_labs.course import cli
+from mlops_labs.coursework import solution_regions
+from mlops_labs.coursework.lab_code import REFERENCE_DIR
 
 LABS_DIR = REFERENCE_DIR
 

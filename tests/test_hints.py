@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from mlops_labs.course import catalogue, hints
+from mlops_labs.course import hints
+from mlops_labs.coursework import catalogue
 from mlops_labs.errors import UnknownTask
 
 TASKS = catalogue.all_tasks()

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from mlops_labs.course import catalogue, cli, hunt, learner_workspace, progress, verify
-from mlops_labs.course.lab_code import REFERENCE_DIR
-from mlops_labs.course.solution_regions import strip
+from mlops_labs.course import cli, hunt, learner_workspace, progress, verify
 from mlops_labs.course.watch import watch
+from mlops_labs.coursework import catalogue
+from mlops_labs.coursework.lab_code import REFERENCE_DIR
+from mlops_labs.coursework.solution_regions import strip
 
 REFERENCE = REFERENCE_DIR
 CODE_TASKS = {t.id for t in catalogue.all_tasks() if t.kind == "code"}

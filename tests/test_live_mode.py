@@ -26,7 +26,7 @@ from mlops_labs.cloud import aiplatform_state, environment
 from mlops_labs.cloud.aws_sandbox import AwsSandbox
 from mlops_labs.cloud.gcp_sandbox import GoogleCloudSandbox
 from mlops_labs.course import cli
-from mlops_labs.course.lab_code import REFERENCE_DIR
+from mlops_labs.coursework.lab_code import REFERENCE_DIR
 from mlops_labs.live import creations, preflight, settings
 from mlops_labs.live.names import RunNames
 from mlops_labs.live.rehearsal import leftovers, live_arguments, rehearse

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from mlops_labs.cloud.modes import CloudMode
-from mlops_labs.course import catalogue, project
+from mlops_labs.coursework import catalogue, project
 from mlops_labs.harness import scenario_helper, scenario_runner
 from mlops_labs.harness.scenario_helper import READY, Helper, split
 from mlops_labs.harness.scenario_runner import Share

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mlops_labs.course import catalogue, project
+from mlops_labs.coursework import catalogue, project
 from mlops_labs.harness import scenario_runner
 
 

@@ -6,8 +6,8 @@ import ast
 
 import pytest
 
-from mlops_labs.course import catalogue, solution_regions
-from mlops_labs.course.lab_code import REFERENCE_DIR
+from mlops_labs.coursework import catalogue, solution_regions
+from mlops_labs.coursework.lab_code import REFERENCE_DIR
 from mlops_labs.errors import SolutionRegionError
 
 LABS_DIR = REFERENCE_DIR

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from mlops_labs.course import catalogue, learner_workspace, stand_ins
-from mlops_labs.course.lab_code import REFERENCE_DIR, LabCode
-from mlops_labs.course.solution_regions import find_regions, strip
+from mlops_labs.course import learner_workspace
+from mlops_labs.coursework import catalogue, stand_ins
+from mlops_labs.coursework.lab_code import REFERENCE_DIR, LabCode
+from mlops_labs.coursework.solution_regions import find_regions, strip
 
 CODE_TASKS = {t.id for t in catalogue.all_tasks() if t.kind == "code"}
 

@@ -15,9 +15,10 @@ import pytest
 from pytest_bdd.gherkin_parser import get_gherkin_document
 
 from mlops_labs.access import summary
-from mlops_labs.course import catalogue, syllabus_command, syllabus_facts
+from mlops_labs.course import syllabus_command, syllabus_facts
 from mlops_labs.course.feature_files import FeatureFileError
 from mlops_labs.course.syllabus_course import PARTS
+from mlops_labs.coursework import catalogue
 from mlops_labs.errors import KitError
 from mlops_labs.migration import mapping
 

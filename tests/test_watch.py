@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from mlops_labs.course import catalogue
-from mlops_labs.course.lab_code import REFERENCE_DIR
-from mlops_labs.course.solution_regions import strip
 from mlops_labs.course.watch import changed_tasks
+from mlops_labs.coursework import catalogue
+from mlops_labs.coursework.lab_code import REFERENCE_DIR
+from mlops_labs.coursework.solution_regions import strip
 
 
 def _starter(name: str) -> tuple[str, str]:

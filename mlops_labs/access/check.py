@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from ..course import project
-from ..course.lab_code import REFERENCE_PACKAGE
+from ..coursework import project
+from ..coursework.lab_code import REFERENCE_PACKAGE
 from . import callers as callers_module
 from . import iam, labs, policies
 from .operations import Call, load_cassettes

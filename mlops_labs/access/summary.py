@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..course import project
+from ..coursework import project
 from . import check, labs, policies
 from .labs import Declared, Identity
 from .policies import RoleGrant

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from ..course import project
+from ..coursework import project
 from .callers import CALLERS_FILE, HARNESS
 from .operations import request_line
 

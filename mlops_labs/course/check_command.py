@@ -14,12 +14,13 @@ from rich.console import Console
 from rich.markup import escape
 
 from ..cloud import modes
+from ..coursework import catalogue, project
+from ..coursework.catalogue import Task
+from ..coursework.lab_code import validate
 from ..harness import scenario_runner
 from ..harness.scenario_helper import Helper
 from ..harness.scenario_runner import TaskResult
-from . import catalogue, hunt, learner_workspace, project
-from .catalogue import Task
-from .lab_code import validate
+from . import hunt, learner_workspace
 
 SYMBOLS = {
     "passed": "[green]✔[/]",

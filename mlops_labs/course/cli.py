@@ -10,9 +10,9 @@ from typing import Any
 
 from .. import __version__, gc_pacing, stop_signals
 from ..cloud import modes
+from ..coursework import project
 from ..errors import KitError
 from ..harness.scenario_runner import RunError
-from . import project
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -208,7 +208,7 @@ def _console() -> Any:
 
 
 def _start(directory: str) -> int:
-    from .catalogue import all_tasks
+    from ..coursework.catalogue import all_tasks
     from .learner_workspace import start
 
     made = start(Path(directory))

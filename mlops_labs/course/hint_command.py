@@ -5,7 +5,8 @@ from __future__ import annotations
 from rich.console import Console
 from rich.markup import escape
 
-from . import catalogue, hints, learner_workspace, progress
+from ..coursework import catalogue
+from . import hints, learner_workspace, progress
 
 
 def hint(task_id: str, console: Console) -> int:

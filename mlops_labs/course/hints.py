@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import catalogue
+from ..coursework import catalogue
 
 # Each task's hints go from a nudge to nearly the answer (the exercism style): hint 1 says what
 # the task is for and where to look, hint 2 names the calls and their key arguments as the SDKs'

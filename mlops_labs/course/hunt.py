@@ -12,10 +12,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..coursework import catalogue
+from ..coursework.catalogue import Task
+from ..coursework.solution_regions import MARKER
 from ..errors import KitError
-from . import catalogue
-from .catalogue import Task
-from .solution_regions import MARKER
 
 WORKSHEET = "WORKSHEET.md"
 # What a WHAT answer must mention, per task: the calls, statements and ideas the task is about.

@@ -7,8 +7,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
+from ..coursework.lab_code import REFERENCE_DIR
 from . import hunt, learner_workspace
-from .lab_code import REFERENCE_DIR
 
 
 def _labs() -> Path:

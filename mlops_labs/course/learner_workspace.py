@@ -10,10 +10,10 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from ..coursework.lab_code import REFERENCE_DIR
+from ..coursework.solution_regions import strip
 from ..errors import KitError
 from . import hunt, progress
-from .lab_code import REFERENCE_DIR
-from .solution_regions import strip
 
 LABS = "labs"
 

@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..coursework import catalogue
 from ..errors import KitError
-from . import catalogue, hints
+from . import hints
 
 STATE_DIR = ".mlops-labs"
 STATE_FILE = "state.json"

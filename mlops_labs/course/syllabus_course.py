@@ -11,8 +11,9 @@ from pytest_bdd.parser import Feature, ScenarioTemplate
 from ..access import labs as access_labs
 from ..access import summary
 from ..access.summary import LabAccess
-from . import catalogue, feature_files, syllabus_facts
-from .catalogue import Lab, Task
+from ..coursework import catalogue
+from ..coursework.catalogue import Lab, Task
+from . import feature_files, syllabus_facts
 from .syllabus_facts import LabFacts
 
 TITLE = "MLOps labs: from AWS to Google Cloud"

@@ -224,7 +224,7 @@ COUNTERPARTS: tuple[Counterpart, ...] = (
         (
             Source(WORKSHOP, WORKSHOP_INTEGRATION),
             Source(
-                "mlops_labs/course/catalogue.py",
+                "mlops_labs/coursework/catalogue.py",
                 "Versioned, discoverable models: SageMaker's model registry on Google Cloud",
             ),
             Source(

@@ -7,8 +7,9 @@ from html import escape
 from pytest_bdd.parser import ScenarioTemplate
 
 from ..access.summary import LabAccess
+from ..coursework import catalogue
 from ..migration import mapping
-from . import catalogue, feature_files, syllabus_facts
+from . import feature_files, syllabus_facts
 from .syllabus_course import (
     AUDIENCE,
     HOW_TO,

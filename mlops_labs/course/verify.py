@@ -15,12 +15,13 @@ from rich.console import Console
 from rich.markup import escape
 
 from ..cloud.modes import CloudMode
+from ..coursework import catalogue, project
+from ..coursework.catalogue import Task
+from ..coursework.lab_code import REFERENCE_DIR
+from ..coursework.solution_regions import Region, find_regions
 from ..harness import scenario_runner
-from . import catalogue, hints, hunt, project
-from .catalogue import Task
-from .lab_code import REFERENCE_DIR
+from . import hints, hunt
 from .learner_workspace import write_lab_code
-from .solution_regions import Region, find_regions
 
 
 def verify(

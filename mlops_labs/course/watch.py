@@ -22,13 +22,14 @@ from rich.console import Console
 
 from ..cloud import modes
 from ..cloud.sandbox_sharing import kept_sandboxes
+from ..coursework import catalogue, project
+from ..coursework.catalogue import Task
+from ..coursework.lab_code import REFERENCE_DIR, validate
+from ..coursework.solution_regions import MARKER, find_regions
 from ..errors import KitError
 from ..harness.scenario_helper import Helper
-from . import catalogue, learner_workspace, project
-from .catalogue import Task
+from . import learner_workspace
 from .check_command import check
-from .lab_code import REFERENCE_DIR, validate
-from .solution_regions import MARKER, find_regions
 
 POLL_SECONDS = 0.1
 

@@ -18,8 +18,8 @@ from ..cloud import environment, modes
 from ..cloud.aws_sandbox import AwsSandbox
 from ..cloud.gcp_sandbox import GoogleCloudSandbox
 from ..cloud.sandbox_sharing import shared
-from ..course import catalogue
-from ..course.lab_code import LabCode, from_environment
+from ..coursework import catalogue
+from ..coursework.lab_code import LabCode, from_environment
 from ..errors import KitError
 
 if TYPE_CHECKING:

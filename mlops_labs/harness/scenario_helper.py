@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .. import gc_pacing, stop_signals
 from ..cloud.modes import CloudMode
-from ..course.catalogue import Task
+from ..coursework.catalogue import Task
 from . import scenario_runner
 from .scenario_runner import RunError, Share, TaskResult
 
@@ -169,7 +169,7 @@ def serve(connection: Connection, cloud: str, project: str, warm: tuple[str, ...
 
 def _serve(connection: Connection, mode: CloudMode, project: Path, warm: tuple[str, ...]) -> None:
     """Warm up, say ready, then answer requests until the watcher says stop or goes away."""
-    from ..course import catalogue
+    from ..coursework import catalogue
 
     _warm_up(catalogue.select(list(warm)) if warm else (), mode, project)
     connection.send(READY)

@@ -11,7 +11,7 @@ import pytest
 
 from .. import gc_pacing
 from ..cloud.modes import CloudMode
-from ..course.catalogue import Task
+from ..coursework.catalogue import Task
 
 
 @dataclass

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from ..course import catalogue
+from ..coursework import catalogue
 from ..errors import KitError
 from . import preflight, settings
 from .run import LiveRun, aws_account_id

@@ -19,7 +19,7 @@ def find_root(start: Path | None = None) -> Path:
         if is_project(folder):
             return folder
     # An editable install: the checkout the package was installed from.
-    checkout = Path(__file__).resolve().parents[2]  # course/ -> mlops_labs/ -> the checkout
+    checkout = Path(__file__).resolve().parents[2]  # coursework/ -> mlops_labs/ -> the checkout
     if is_project(checkout):
         return checkout
     raise ProjectNotFound(
