@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import sqlalchemy
 
 from . import names
+from .active_runs import active
 from .resources import Resource
-from .run import active
 from .settings import LiveSettings
 
 SCHEMA = "lab_6_2"

@@ -7,8 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 
-from . import labels, observer
+from . import active_runs, labels, observer
 from . import names as run_names
+from .active_runs import active as active
 from .cost_guard import CostGuard
 from .ledger import LEDGERS, Ledger, new_run_id
 from .names import RunNames
@@ -18,17 +19,11 @@ from .teardown import Outcome, remove_all
 
 # After these the resource is no longer there; "left alone" and "failed" stay in the ledger.
 _GONE = ("removed", "already gone")
-_active: list[LiveRun] = []
 
 
 def ledger_folder(settings: LiveSettings, root: Path) -> Path:
     """Where runs write their ledgers: the setting, else ``.mlops-labs/live`` under ``root``."""
     return Path(settings.ledger_dir) if settings.ledger_dir else root / LEDGERS
-
-
-def active() -> LiveRun | None:
-    """The live run in progress in this process, if any."""
-    return _active[-1] if _active else None
 
 
 class LiveRun:
@@ -52,7 +47,7 @@ class LiveRun:
     def start(self) -> LiveRun:
         """Name resources for this run and record each one the SDKs create."""
         run_names.use(self.names)
-        _active.append(self)
+        active_runs.begin(self)
         self._observing = contextlib.ExitStack()
         self._observing.enter_context(
             observer.recording(self.ledger.add, self.guard, self.ledger.remove, self._label)
@@ -87,8 +82,7 @@ class LiveRun:
         finally:
             if self._observing is not None:
                 self._observing.close()
-            if self in _active:
-                _active.remove(self)
+            active_runs.end(self)
             run_names.use(RunNames())
 
     def __enter__(self) -> LiveRun:

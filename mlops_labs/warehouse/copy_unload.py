@@ -24,9 +24,10 @@ from sqlglot.dialects.redshift import Redshift
 
 from .databases import private_folder
 from .errors import S3AccessError, SqlSyntaxError, UnsupportedFeature, WarehouseError
+from .results import Result
 
 if TYPE_CHECKING:
-    from .engine import Result, Warehouse
+    from .engine import Warehouse
 
 T = sqlglot.TokenType
 
@@ -211,8 +212,6 @@ def _s3_call(call: Any, uri: str, **kwargs: Any) -> Any:
 
 def run_copy(warehouse: Warehouse, sql: str) -> Result:
     """Load files from S3 into a table: all of them or, on any error, none."""
-    from .engine import Result
-
     cursor = _Tokens(sql)
     cursor.accept("COPY")
     table = cursor.take().text
@@ -352,8 +351,6 @@ def _manifest_files(s3: Any, source: str) -> list[tuple[str, str]]:
 
 def run_unload(warehouse: Warehouse, sql: str) -> Result:
     """Write a query's rows to S3 as Redshift names them; nothing is written if it fails."""
-    from .engine import Result
-
     cursor = _Tokens(sql)
     cursor.accept("UNLOAD")
     if not cursor.accept("("):

@@ -30,8 +30,9 @@ import sqlglot
 from sqlglot.errors import TokenError
 
 from ...cloud.sql_dialects import REDSHIFT
-from ..engine import Column, Result, Session, Warehouse, redshift_type
+from ..engine import Session, Warehouse
 from ..errors import WarehouseError
+from ..results import Column, Result, redshift_type
 
 # The pattern the service checks statement Ids against, as its error message quotes it.
 ID_PATTERN = r"^[a-z0-9]{8}(-[a-z0-9]{4}){3}-[a-z0-9]{12}(:\d+)?$"

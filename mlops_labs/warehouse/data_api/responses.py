@@ -13,7 +13,7 @@ from botocore.model import ServiceModel, Shape
 
 from ...cloud import aws_shapes
 from ...cloud.request_guard import RefusedBody, load_json
-from ..engine import Column
+from ..results import Column
 from .models import (
     REDSHIFT_PID,
     Connection,
