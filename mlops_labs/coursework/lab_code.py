@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import importlib
 import importlib.util
-import os
 import py_compile
 import sys
 from collections.abc import Iterable
@@ -61,12 +60,6 @@ class LabCode:
 
     def __repr__(self) -> str:
         return f"LabCode({str(self.directory) if self.directory else 'reference'})"
-
-
-def from_environment(option: str | None = None) -> LabCode:
-    """The lab code named by an option or ``MLOPS_LABS_WORKSPACE``; the reference otherwise."""
-    chosen = option or os.environ.get(ENV_VAR)
-    return LabCode(Path(chosen).resolve() if chosen else None)
 
 
 def validate(directory: Path) -> Path:

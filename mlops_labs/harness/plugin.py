@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -19,8 +18,10 @@ from ..cloud.aws_sandbox import AwsSandbox
 from ..cloud.gcp_sandbox import GoogleCloudSandbox
 from ..cloud.sandbox_sharing import shared
 from ..coursework import catalogue
-from ..coursework.lab_code import LabCode, from_environment
+from ..coursework.lab_code import LabCode
 from ..errors import KitError
+from .settings import RunSettings
+from .settings import resolve as resolve_settings
 
 if TYPE_CHECKING:
     import sqlalchemy
@@ -55,14 +56,14 @@ def pytest_unconfigure() -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     try:
-        config.stash[_MODE] = modes.resolve(config.getoption("--cloud"))
+        settings = config.stash[SETTINGS] = resolve_settings(config)
     except KitError as exc:
         raise pytest.UsageError(str(exc)) from None
-    if config.stash[_MODE] is modes.CloudMode.LIVE:
+    if settings.cloud is modes.CloudMode.LIVE:
         from ..live.pytest_live import LivePlugin
 
         config.pluginmanager.register(LivePlugin(config), "mlops-labs-live")
-    if config.getoption("--record-cassettes") and config.stash[_MODE] is modes.CloudMode.REPLAY:
+    if settings.record and settings.cloud is modes.CloudMode.REPLAY:
         raise pytest.UsageError(
             "--record-cassettes records what answers the requests: use it with --cloud offline "
             "or live, not replay"
@@ -77,13 +78,13 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-_MODE = pytest.StashKey[modes.CloudMode]()
+SETTINGS = pytest.StashKey[RunSettings]()
 
 
 @pytest.fixture(scope="session")
 def cloud_mode(pytestconfig: pytest.Config) -> modes.CloudMode:
     """The cloud mode of this run."""
-    return pytestconfig.stash[_MODE]
+    return pytestconfig.stash[SETTINGS].cloud
 
 
 @pytest.hookimpl(wrapper=True)
@@ -108,15 +109,16 @@ def _cassette(request: pytest.FixtureRequest, cloud_mode: modes.CloudMode) -> It
     from pytest_bdd.scenario import scenario_wrapper_template_registry
 
     template = scenario_wrapper_template_registry.get(getattr(request.node, "function", None))
-    recording = request.config.getoption("--record-cassettes")
+    settings = request.config.stash[SETTINGS]
+    recording = settings.record
     if template is None or not (recording or cloud_mode is modes.CloudMode.REPLAY):
         yield
         return
     from ..cassettes import recording as cassettes
 
-    folder = request.config.getoption("--cassettes-dir")
+    folder = settings.cassettes_dir
     path = cassettes.cassette_path(
-        Path(folder) if folder else request.config.rootpath / cassettes.CASSETTES,
+        folder or request.config.rootpath / cassettes.CASSETTES,
         template.feature.filename,
         request.node.name,
     )
@@ -194,7 +196,7 @@ def aws(aws_sandbox: AwsSandbox) -> AwsSandbox:
 
 @pytest.fixture(scope="session")
 def _lab_source(pytestconfig: pytest.Config) -> LabCode:
-    return from_environment(pytestconfig.getoption("--labs-dir"))
+    return LabCode(pytestconfig.stash[SETTINGS].labs_dir)
 
 
 @pytest.fixture

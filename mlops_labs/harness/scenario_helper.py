@@ -38,7 +38,8 @@ class Helper:
         self._connection, theirs = context.Pipe()
         self._process = context.Process(
             target=serve,
-            args=(theirs, cloud.value, str(project), warm),
+            # The resolved objects themselves (pickled), not strings to parse again there.
+            args=(theirs, cloud, project, warm),
             name="mlops-labs-check-helper",
             daemon=True,
         )
@@ -62,7 +63,7 @@ class Helper:
         if not self.ready():
             return self._learnt(self._here(tasks, labs_dir, None))
         helpers = self._plan(tasks)
-        request = ([task.id for task in tasks], None if labs_dir is None else str(labs_dir))
+        request = ([task.id for task in tasks], labs_dir)
         try:
             self._connection.send((*request, helpers))
         except OSError:  # the helper is gone: everything runs here, now and from now on
@@ -143,7 +144,9 @@ def split(seconds: dict[str, float]) -> frozenset[str]:
     return frozenset(helpers)
 
 
-def serve(connection: Connection, cloud: str, project: str, warm: tuple[str, ...] = ()) -> None:
+def serve(
+    connection: Connection, mode: CloudMode, project: Path, warm: tuple[str, ...] = ()
+) -> None:
     """The helper's loop: load, say ready, then run the second share of each request."""
     from ..cloud.sandbox_sharing import kept_sandboxes
 
@@ -154,10 +157,9 @@ def serve(connection: Connection, cloud: str, project: str, warm: tuple[str, ...
     # The board is the watcher's; whatever the SDKs print here would only garble it.
     sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - for the process's life
     sys.dont_write_bytecode = True
-    mode = CloudMode(cloud)
     try:
         with kept_sandboxes(mode):
-            _serve(connection, mode, Path(project), warm)
+            _serve(connection, mode, project, warm)
             # Asked to stop: the SIGTERM that close() may send now would cut the cleanup short.
             stop_signals.under_way()
     except KeyboardInterrupt:
@@ -180,7 +182,7 @@ def _serve(connection: Connection, mode: CloudMode, project: Path, warm: tuple[s
                 catalogue.select(ids),
                 project=project,
                 cloud=mode,
-                labs_dir=None if labs_dir is None else Path(labs_dir),
+                labs_dir=labs_dir,
                 share=Share(helper=True, helpers=helpers),
             )
         except RunError as exc:
@@ -190,7 +192,7 @@ def _serve(connection: Connection, mode: CloudMode, project: Path, warm: tuple[s
 
 def _receive(
     connection: Connection,
-) -> tuple[list[str], str | None, frozenset[str] | None] | None:
+) -> tuple[list[str], Path | None, frozenset[str] | None] | None:
     try:
         return connection.recv()
     except (EOFError, OSError):

@@ -12,6 +12,7 @@ import pytest
 from .. import gc_pacing
 from ..cloud.modes import CloudMode
 from ..coursework.catalogue import Task
+from .settings import RunSettings
 
 
 @dataclass
@@ -199,7 +200,8 @@ def run(
     ``share`` runs only this process's part of them, while a helper process runs the rest.
     """
     collector = _Collector()
-    plugins: list[object] = [collector]
+    # Resolved here once and handed in: the kit's plugin reads it, no option string is parsed.
+    plugins: list[object] = [collector, RunSettings(cloud=cloud, labs_dir=labs_dir)]
     if share is not None:
         plugins.append(_Sharing(share))
     args = [
@@ -209,14 +211,11 @@ def run(
         str(project / "pyproject.toml"),
         "-m",
         " or ".join(task.tag for task in tasks),
-        f"--cloud={cloud.value}",
         "-q",
         # Python's own tracebacks: pytest's would parse whole source files to print what the
         # board never shows (a third of a one-task re-check).
         "--tb=native",
     ]
-    if labs_dir is not None:
-        args.append(f"--labs-dir={labs_dir}")
     # The board is the report: pytest's own output would only repeat it with tracebacks.
     with contextlib.redirect_stdout(io.StringIO()) as printed, gc_pacing.contained():
         exit_code = pytest.main(args, plugins=plugins)
