@@ -163,18 +163,24 @@ def test_a_runaway_statement_keeps_nobody_waiting(patient_client, statement):
     assert "endless" not in [t.table_id for t in patient_client.list_tables("writers")]
 
 
+def _held(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> tuple[Any, Any]:
+    """``module.name`` made to wait for a release: (an event set once it waits, the release)."""
+    waiting, release = threading.Event(), threading.Event()
+    real = getattr(module, name)
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        waiting.set()
+        release.wait(HTTP_S)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, held)
+    return waiting, release
+
+
 def test_a_model_s_training_keeps_nobody_waiting(patient_client, monkeypatch):
     from mlops_labs.bigquery import ml
 
-    training, release = threading.Event(), threading.Event()
-    real_train = ml.train_model
-
-    def slow_train(*args: Any, **kwargs: Any) -> Any:
-        training.set()
-        release.wait(HTTP_S)
-        return real_train(*args, **kwargs)
-
-    monkeypatch.setattr(ml, "train_model", slow_train)
+    training, release = _held(monkeypatch, ml, "train_model")
     job = patient_client.query(
         "CREATE OR REPLACE MODEL writers.slow OPTIONS (model_type = 'linear_reg', "
         "input_label_cols = ['y']) AS SELECT x, 2 * x AS y FROM UNNEST([1, 2, 3, 4]) AS x",
@@ -273,15 +279,7 @@ def test_stopping_the_sandbox_stops_its_running_jobs():
 def test_a_load_s_parsing_keeps_nobody_waiting(patient_client, monkeypatch):
     from mlops_labs.bigquery import loads
 
-    parsing, release = threading.Event(), threading.Event()
-    real_read = loads._read
-
-    def slow_read(*args: Any, **kwargs: Any) -> Any:
-        parsing.set()
-        release.wait(HTTP_S)
-        return real_read(*args, **kwargs)
-
-    monkeypatch.setattr(loads, "_read", slow_read)
+    parsing, release = _held(monkeypatch, loads, "_read")
     config = bigquery.LoadJobConfig(
         source_format="CSV", schema=[bigquery.SchemaField("n", "INT64")]
     )
