@@ -1,16 +1,16 @@
 """Cyclic garbage collection paced for a scenario run: paused while modules load, then spared them.
 
 A run imports some 4,500 modules (every SDK the labs use) and then makes little cyclic garbage,
-yet CPython's collector, left as it is, walks every object those imports made: each full
-collection of such a heap takes 0.1-0.5 s, and a whole suite pays several seconds for them.
+yet CPython's collector, left as it is, walks every object those imports made in each full
+collection: a whole suite paid seconds for them (docs/benchmarks.md).
 So the collector pauses while the run imports and collects its tests; then what exists is
 frozen (``gc.freeze``: never scanned, never freed, as the imported modules live to the end
 anyway) and the young generation is collected ten times less often, which makes no difference
 to memory at the scale of a scenario's objects. The run's end puts the collector back as it
 was and freezes what the run made as well (after collecting the young generations, so what the
 last scenarios dropped is finalized as usual): a pytest process ends there, and the
-interpreter's shutdown then skips the frozen objects (walking the loaded heap took about 2 s,
-walking what the scenarios made another 0.4 s). A process that goes on after an in-process run
+interpreter's shutdown then skips the frozen objects (walking them was a visible part of a
+run's end). A process that goes on after an in-process run
 (``check --watch``) unfreezes them with ``contained()``.
 Nested runs (``mlops-labs check`` inside a test) leave the pacing to the outermost one.
 """

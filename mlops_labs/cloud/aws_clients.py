@@ -1,12 +1,12 @@
 """boto3 clients for the kit's own calls, made once per set of AWS settings and then reused.
 
-Making a boto3 client costs 15-25 ms (its service model, endpoint rules and event hooks);
-the scenarios' steps and the embedded warehouse would make dozens per task. A client depends
-only on the settings boto3 reads when it is made, so one is kept per service and settings,
-until ``forget()``. A client keeps the connections it opened: a cassette hangs them up
-(``hang_up()``) as it starts and ends, so none opened through one cassette answers inside
-another; a run forgets the clients, so none outlives its sandboxes (a later sandbox may get the
-same port). Lab code makes its own clients, as a practitioner's would.
+Making a boto3 client is costly (its service model, endpoint rules and event hooks: see
+docs/benchmarks.md); the scenarios' steps and the embedded warehouse would make dozens per
+task. A client depends only on the settings boto3 reads when it is made, so one is kept per
+service and settings, until ``forget()``. A client keeps the connections it opened: a
+cassette hangs them up (``hang_up()``) as it starts and ends, so none opened through one
+cassette answers inside another; a run forgets the clients, so none outlives its sandboxes (a
+later sandbox may get the same port). Lab code makes its own clients, as a practitioner's would.
 """
 
 from __future__ import annotations
@@ -61,8 +61,8 @@ def fresh_default_session() -> Any:
     """A new default boto3 session, for settings just changed, that keeps the parsed models.
 
     boto3's default session reads the settings once; a new one is needed when they change.
-    Sharing one botocore loader between them saves re-reading every service's model (S3's alone
-    is about 35 ms of JSON) in each run of the scenarios in this process.
+    Sharing one botocore loader between them saves re-reading every service's model (large
+    JSON documents) in each run of the scenarios in this process.
     """
     import boto3
     import botocore.session

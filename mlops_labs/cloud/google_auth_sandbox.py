@@ -26,8 +26,8 @@ def _private_key_pem() -> str:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
 
-    # 1024 bits: every google.auth.default() parses the key file again, and checking a
-    # 2048-bit key costs ~40 ms against ~5 ms; the sandbox's token endpoint is all it signs for.
+    # 1024 bits: every google.auth.default() parses the key file again, and a 2048-bit key
+    # costs eight times as much to check (docs/benchmarks.md); it signs only for the sandbox.
     key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
     return key.private_bytes(
         serialization.Encoding.PEM,

@@ -39,8 +39,8 @@ def _handler_class() -> type:
         """Sends each write at once (TCP_NODELAY), as production servers do.
 
         werkzeug writes a response's headers and its body apart; with Nagle's algorithm the
-        body then waits for the client's delayed ACK of the headers, up to 40 ms on Linux (the
-        token endpoint's answers took 45 ms where 2 ms do).
+        body then waits for the client's delayed ACK of the headers, up to 40 ms on Linux
+        (what it cost the token endpoint: docs/benchmarks.md).
         """
 
         disable_nagle_algorithm = True

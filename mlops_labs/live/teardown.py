@@ -150,8 +150,8 @@ def _vertex(resource: Resource) -> bool:
 
 def vertex_base(resource: Resource) -> str:
     """Where Vertex AI answered for ``resource``: as recorded, the kit's setting, or its region."""
-    # Here, not at the top: every pytest run loads this module, and the sandbox's server module
-    # brings werkzeug, grpc and google.api_core (0.15 s) that only a Vertex AI deletion needs.
+    # Here, not at the top: every kit run loads this module, and the sandbox's server module
+    # brings werkzeug, grpc and google.api_core, which only a Vertex AI deletion needs.
     from ..vertex_ai.server import ENDPOINT_VARIABLE as VERTEX_ENDPOINT_ENV
 
     location = resource.name.split("/")[3]

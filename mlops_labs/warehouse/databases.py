@@ -21,8 +21,8 @@ from ..cloud import duckdb_guard
 # One DuckDB thread: parallel aggregation would order GROUP BY results differently run to run,
 # and a warehouse whose UNLOAD files change by themselves cannot be replayed.
 _CONFIG = {"threads": 1}
-# Opening and closing a database is ~25 ms of DuckDB's own work with the GIL released: done
-# here while a scenario runs, it is off the path of the next scenario's Background.
+# Opening and closing a database is DuckDB's own work with the GIL released (its cost: see
+# docs/benchmarks.md): done here while a scenario runs, it is off the next Background's path.
 _worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mlops-labs-duckdb")
 _lock = threading.Lock()
 _next: Future[duckdb.DuckDBPyConnection] | None = None
